@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Run every Santa test: host-side checks of the series, then the KUnit and
+# kselftest suites in a QEMU guest. Ends with "N passed, N failed".
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$top/scripts/lib.sh"
+
+usage() {
+	cat <<'USAGE'
+Usage: scripts/test.sh [OPTIONS]
+
+Builds the kernel (incrementally, scripts/build-kernel.sh), then runs:
+  series    patches/ matches build/linux, checkpatch --strict per patch
+  kunit     the KUnit suites built into the kernel, in the guest
+Each check prints "PASS name" or "FAIL name"; the last line is
+"N passed, N failed" and the exit status is 1 if anything failed.
+
+Options:
+  --no-build      use the kernel already built
+  --only GROUP    run one group (series, kunit)
+  --timeout SEC   guest timeout per suite (default 1200)
+  -h, --help      this help
+USAGE
+}
+
+build=1
+only=""
+vm_timeout=1200
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--no-build) build=0; shift ;;
+	--only) only=$2; shift 2 ;;
+	--timeout) vm_timeout=$2; shift 2 ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "test: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	esac
+done
+
+passed=0
+failed=0
+pass() { echo "PASS $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
+finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
+
+start=$(date +%s)
+if [ "$build" -eq 1 ]; then
+	if ! "$top/scripts/build-kernel.sh" >"$top/build/build.log" 2>&1; then
+		tail -n 30 "$top/build/build.log"
+		fail "build-kernel"
+		finish
+	fi
+	pass "build-kernel ($(( $(date +%s) - start )) s)"
+fi
+src="$top/build/linux"
+
+# --- series: what reviewers check first ---------------------------------------
+if want series; then
+	check "series: patches/ matches build/linux" \
+		"$top/scripts/export-patches.sh" --check >/dev/null
+	while read -r p; do
+		case "$p" in ''|'#'*) continue ;; esac
+		out=$(cd "$src" && perl scripts/checkpatch.pl --strict -q --no-tree \
+			"$top/patches/$p" 2>&1)
+		if [ -z "$out" ]; then
+			pass "checkpatch --strict $p"
+		else
+			echo "$out" | head -n 20
+			fail "checkpatch --strict $p"
+		fi
+	done <"$top/patches/series"
+fi
+
+# --- kunit: results of the suites that ran at boot ---------------------------------
+if want kunit; then
+	"$top/scripts/run-vm.sh" --suite kunit --timeout "$vm_timeout" >/dev/null
+	rc=$?
+	tap="$top/build/vm-out/kunit/kunit.tap"
+	if [ "$rc" -ne 0 ] || [ ! -s "$tap" ]; then
+		fail "kunit: guest run (status $rc, log build/logs/vm-kunit.log)"
+	else
+		summary=$(python3 "$src/tools/testing/kunit/kunit.py" parse "$tap" 2>&1)
+		echo "$summary" | grep -E '\[(PASSED|FAILED|SKIPPED|CRASHED)\]' | sed 's/^\[[^]]*\] //'
+		line=$(echo "$summary" | grep -E 'Ran [0-9]+ tests' | tail -n1)
+		p=$(echo "$line" | grep -oE 'passed: [0-9]+' | grep -oE '[0-9]+')
+		f=$(echo "$line" | grep -oE '(failed|crashed|errors): [0-9]+' | grep -oE '[0-9]+' | paste -sd+ | bc)
+		s=$(echo "$line" | grep -oE 'skipped: [0-9]+' | grep -oE '[0-9]+')
+		p=${p:-0}; f=${f:-0}; s=${s:-0}
+		if [ -z "$line" ]; then
+			fail "kunit: could not parse $tap"
+		else
+			echo "kunit: $line"
+			passed=$((passed + p))
+			failed=$((failed + f))
+			[ "$s" -eq 0 ] || echo "kunit: $s skipped (see $tap for why)"
+		fi
+	fi
+fi
+
+echo "total time: $(( $(date +%s) - start )) s"
+finish
