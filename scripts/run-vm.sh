@@ -95,7 +95,7 @@ $cmd >\"\$SANTA_OUT/output\" 2>&1; rc=\$?; echo \$rc > \"\$SANTA_OUT/status\"; e
 info "booting ${kernel#$top/} (${kvm[*]:-kvm}, $cpus CPUs, $mem), console log: ${log#$top/}"
 set +e
 timeout -k 15 "$timeout_s" vng -r "$kernel" "${kvm[@]}" --cpus "$cpus" -m "$mem" \
-	-v --rwdir="$out" --cwd "$top" -e "$guest" </dev/null >"$log.raw" 2>&1
+	--force-9p -v --rwdir="$out=$out" --cwd "$top" -e "$guest" </dev/null >"$log.raw" 2>&1
 rc=$?
 set -e
 

@@ -15,12 +15,14 @@ Usage: scripts/test.sh [OPTIONS]
 Builds the kernel (incrementally, scripts/build-kernel.sh), then runs:
   series    patches/ matches build/linux, checkpatch --strict per patch
   kunit     the KUnit suites built into the kernel, in the guest
+  kselftest the Santa kselftests (tools/testing/selftests/net/santa), in
+            the guest
 Each check prints "PASS name" or "FAIL name"; the last line is
 "N passed, N failed" and the exit status is 1 if anything failed.
 
 Options:
   --no-build      use the kernel already built
-  --only GROUP    run one group (series, kunit)
+  --only GROUP    run one group (series, kunit, kselftest)
   --timeout SEC   guest timeout per suite (default 1200)
   -h, --help      this help
 USAGE
@@ -49,7 +51,7 @@ finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; 
 
 start=$(date +%s)
 if [ "$build" -eq 1 ]; then
-	if ! "$top/scripts/build-kernel.sh" >"$top/build/build.log" 2>&1; then
+	if ! "$top/scripts/build-kernel.sh" --selftests >"$top/build/build.log" 2>&1; then
 		tail -n 30 "$top/build/build.log"
 		fail "build-kernel"
 		finish
@@ -98,6 +100,27 @@ if want kunit; then
 			failed=$((failed + f))
 			[ "$s" -eq 0 ] || echo "kunit: $s skipped (see $tap for why)"
 		fi
+	fi
+fi
+
+# --- kselftest: the Santa selftests in the guest ---------------------------------
+if want kselftest; then
+	"$top/scripts/run-vm.sh" --suite kselftest --timeout "$vm_timeout" >/dev/null
+	rc=$?
+	tap="$top/build/vm-out/kselftest/kselftest.tap"
+	if [ ! -s "$tap" ]; then
+		fail "kselftest: guest run (status $rc, log build/logs/vm-kselftest.log)"
+	else
+		# the harness prints one "ok N name" / "not ok N name" per test
+		while read -r line; do
+			name=${line#*ok }
+			case "$line" in
+			"not ok "*) fail "kselftest $name" ;;
+			*"# SKIP"*) echo "SKIP kselftest $name" ;;
+			"ok "*) pass "kselftest $name" ;;
+			esac
+		done < <(grep -E '^(not )?ok [0-9]+ ' "$tap")
+		[ "$rc" -eq 0 ] || fail "kselftest: a test program failed (status $rc)"
 	fi
 fi
 
