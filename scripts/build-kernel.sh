@@ -208,6 +208,8 @@ frags+=("${extra_cfg[@]}")
 
 export KBUILD_BUILD_TIMESTAMP="2026-01-01" KBUILD_BUILD_USER=santa KBUILD_BUILD_HOST=santa
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+# paths relative to build/: clones in other directories share the cache
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$top/build}
 CC=${CC:-ccache gcc}
 MAKE=(make -C "$src" O="$obj" -j"$jobs" CC="$CC" HOSTCC="$CC" -s)
 

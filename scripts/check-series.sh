@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Review checks per patch: the tree builds after every patch of the series
-# (bisectable), with no warnings from W=1 in the files the series touches,
-# and checkpatch --strict is clean. Uses build/bisect (a worktree of
-# build/linux) and build/obj-bisect; ccache makes repeated runs cheap.
+# (bisectable), with no warnings from W=1 in the C files each patch
+# touches. Checks out each commit in build/linux (HEAD is restored) and
+# builds in build/obj; ccache makes repeated runs cheap.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
 	echo "Usage: scripts/check-series.sh [-j N]"
-	echo "Builds build/linux at every commit after v7.3-rc7 (config of build/obj)."
+	echo "Builds build/linux at every commit after v7.3-rc7, in build/obj."
 }
 jobs=$(nproc)
 case "${1:-}" in
@@ -21,25 +21,25 @@ case "${1:-}" in
 esac
 
 src="$top/build/linux"
-wt="$top/build/bisect"
-obj="$top/build/obj-bisect"
-[ -f "$top/build/obj/.config" ] || die "build the kernel first (scripts/build-kernel.sh)"
-if [ ! -d "$wt" ]; then
-	git -C "$src" worktree add -q --detach "$wt" v7.3-rc7
-fi
-mkdir -p "$obj"
-cp "$top/build/obj/.config" "$obj/.config"
+obj="$top/build/obj"
+[ -f "$obj/.config" ] || die "build the kernel first (scripts/build-kernel.sh)"
+[ -z "$(git -C "$src" status --porcelain --untracked-files=no)" ] ||
+	die "build/linux has uncommitted changes: commit or stash them first"
+# Build each commit in place, in build/obj: paths stay the same, so ccache
+# hits for everything an earlier build already compiled.
+head=$(git -C "$src" symbolic-ref -q --short HEAD || git -C "$src" rev-parse HEAD)
+trap 'git -C "$src" checkout -q "$head"' EXIT
 
 export KBUILD_BUILD_TIMESTAMP="2026-01-01" KBUILD_BUILD_USER=santa KBUILD_BUILD_HOST=santa
 passed=0
 failed=0
 for c in $(git -C "$src" rev-list --reverse v7.3-rc7..HEAD); do
 	subj=$(git -C "$src" log -1 --format=%s "$c")
-	git -C "$wt" checkout -q --detach "$c"
-	files=$(git -C "$wt" diff --name-only "$c~1" "$c" -- '*.c' | grep -v '^tools/' || true)
+	git -C "$src" checkout -q --detach "$c"
+	files=$(git -C "$src" diff --name-only "$c~1" "$c" -- '*.c' | grep -v '^tools/' || true)
 	log="$top/build/logs/bisect-$(git -C "$src" rev-parse --short "$c").log"
 	mkdir -p "$(dirname "$log")"
-	if make -C "$wt" O="$obj" -s -j"$jobs" CC="ccache gcc" olddefconfig bzImage >"$log" 2>&1; then
+	if make -C "$src" O="$obj" -s -j"$jobs" CC="ccache gcc" olddefconfig bzImage >"$log" 2>&1; then
 		echo "PASS builds: $subj"
 		passed=$((passed + 1))
 	else
@@ -52,7 +52,7 @@ for c in $(git -C "$src" rev-list --reverse v7.3-rc7..HEAD); do
 	if [ -n "$objs" ]; then
 		# force a W=1 recompile of the touched files
 		(cd "$obj" && rm -f $objs)
-		if make -C "$wt" O="$obj" -s -j"$jobs" CC="ccache gcc" W=1 $objs >"$log.w1" 2>&1 &&
+		if make -C "$src" O="$obj" -s -j"$jobs" CC="ccache gcc" W=1 $objs >"$log.w1" 2>&1 &&
 			! grep -q "warning:" "$log.w1"; then
 			echo "PASS W=1 clean: $subj"
 			passed=$((passed + 1))
