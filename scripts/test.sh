@@ -50,6 +50,7 @@ want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
 
 start=$(date +%s)
+mkdir -p "$top/build"
 if [ "$build" -eq 1 ]; then
 	if ! "$top/scripts/build-kernel.sh" --selftests >"$top/build/build.log" 2>&1; then
 		tail -n 30 "$top/build/build.log"

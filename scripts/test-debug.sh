@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The debug run: build the kernel with kernel-config/debug.config (KASAN,
+# KFENCE, lockdep, PROVE_RCU, DEBUG_ATOMIC_SLEEP, UBSAN, kmemleak) and run
+# the KUnit suite and the kselftests on it, then scan for leaks and splats.
+# Not part of scripts/test.sh: the debug build alone takes longer than the
+# CI budget leaves. Ends with "N passed, N failed".
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+case "${1:-}" in
+-h|--help)
+	echo "Usage: scripts/test-debug.sh [--no-build]"
+	exit 0 ;;
+esac
+
+if [ "${1:-}" != "--no-build" ]; then
+	"$top/scripts/build-kernel.sh" --selftests >"$top/build/build.log" 2>&1 || {
+		tail -n 20 "$top/build/build.log"; echo "0 passed, 1 failed"; exit 1; }
+	"$top/scripts/build-kernel.sh" --debug >"$top/build/build-debug.log" 2>&1 || {
+		tail -n 20 "$top/build/build-debug.log"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+"$top/scripts/run-vm.sh" --debug --suite debug --timeout 2400 --mem 4G
+rc=$?
+out="$top/build/vm-out/debug"
+passed=0
+failed=0
+if [ -s "$out/kunit.tap" ]; then
+	line=$(python3 "$top/build/linux/tools/testing/kunit/kunit.py" parse "$out/kunit.tap" |
+		grep -E 'Ran [0-9]+ tests' | tail -n1)
+	echo "kunit: $line"
+	p=$(echo "$line" | grep -oE 'passed: [0-9]+' | grep -oE '[0-9]+')
+	f=$(echo "$line" | grep -oE '(failed|crashed|errors): [0-9]+' | grep -oE '[0-9]+' | paste -sd+ | bc)
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+else
+	echo "FAIL kunit: no results"; failed=$((failed + 1))
+fi
+if [ -s "$out/kselftest.tap" ]; then
+	p=$(grep -cE '^ok [0-9]+ ' "$out/kselftest.tap")
+	f=$(grep -cE '^not ok [0-9]+ ' "$out/kselftest.tap")
+	echo "kselftest: $p passed, $f failed"
+	passed=$((passed + p))
+	failed=$((failed + f))
+else
+	echo "FAIL kselftest: no results"; failed=$((failed + 1))
+fi
+if grep -q '^kmemleak: not available' "$out/kmemleak" 2>/dev/null || [ ! -f "$out/kmemleak" ]; then
+	echo "FAIL kmemleak: not available"; failed=$((failed + 1))
+elif grep -q '^unreferenced object' "$out/kmemleak"; then
+	echo "FAIL kmemleak: $(grep -c '^unreferenced object' "$out/kmemleak") leaks (build/vm-out/debug/kmemleak)"
+	failed=$((failed + 1))
+else
+	echo "PASS kmemleak: no leak"; passed=$((passed + 1))
+fi
+if [ -s "$out/splats" ]; then
+	echo "FAIL dmesg: splats (build/vm-out/debug/splats)"; failed=$((failed + 1))
+elif [ -f "$out/splats" ]; then
+	echo "PASS dmesg: no splat"; passed=$((passed + 1))
+else
+	echo "FAIL dmesg: not checked (guest status $rc)"; failed=$((failed + 1))
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
