@@ -146,6 +146,9 @@ if [ ! -d "$src/.git" ] || [ "$(cat "$stamp_file" 2>/dev/null)" != "$base_id" ];
 	fi
 	echo "$base_id" >"$stamp_file"
 	rm -f "$src/.git/santa-applied"
+	# commits made in the tree carry the series' identity
+	git -C "$src" config user.name "Santa Developers"
+	git -C "$src" config user.email santa-devel@example.org
 fi
 
 # --- 2. the series ---------------------------------------------------------

@@ -39,7 +39,10 @@ git -C "$src" rev-parse -q --verify v7.3-rc7 >/dev/null ||
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
 
-git -C "$src" -c core.abbrev=12 -c diff.noprefix=false format-patch -q \
+# the cover letter's From: is the committer identity: fix it
+git -C "$src" -c core.abbrev=12 -c diff.noprefix=false \
+	-c user.name="Santa Developers" -c user.email=santa-devel@example.org \
+	format-patch -q \
 	--zero-commit --no-signature --cover-letter --numbered \
 	--subject-prefix="PATCH net-next" --base=v7.3-rc7 \
 	-o "$dest" v7.3-rc7..HEAD >/dev/null
