@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """A tiny DNS-like server that offloads one name to the kernel with Santa.
 
-  santa_demo.py server ADDR PORT   answers what reaches it, prints counters
+  santa_demo.py server ADDR PORT [READY]
+                                   answers what reaches it, prints counters;
+                                   creates the file READY once the rule is in
   santa_demo.py client ADDR PORT N sends N queries for a hot name and N/10
                                    for a cold one, checks every answer
 """
@@ -52,11 +54,13 @@ def rule(rid, name, addr):
     return out + b"\0" * (size - len(out))
 
 
-def server(addr, port):
+def server(addr, port, ready=None):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((addr, port))
     s.setsockopt(SOL_SANTA, SANTA_RULE_ADD, rule(1, "hot.example.com", "192.0.2.53"))
     print("server: rule installed for hot.example.com", flush=True)
+    if ready:
+        open(ready, "w").close()
     s.settimeout(3)
     seen = 0
     try:
@@ -96,6 +100,6 @@ def client(addr, port, n):
 
 if __name__ == "__main__":
     if sys.argv[1] == "server":
-        server(sys.argv[2], int(sys.argv[3]))
+        server(sys.argv[2], int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else None)
     else:
         sys.exit(client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))

@@ -21,9 +21,15 @@ ip -n cli link set veth-cli up
 ip -n srv link set lo up
 ip -n cli link set lo up
 
-ip netns exec srv python3 "$top/selftests/demo/santa_demo.py" server 0.0.0.0 5300 &
+ready=$(mktemp -u /tmp/santa-demo.XXXXXX)
+ip netns exec srv python3 "$top/selftests/demo/santa_demo.py" server 0.0.0.0 5300 "$ready" &
 srv=$!
-sleep 1
+# the client starts once the rule is installed, not before
+for _ in $(seq 100); do
+	[ -e "$ready" ] && break
+	sleep 0.1
+done
+[ -e "$ready" ] || { echo "server did not start"; exit 1; }
 ip netns exec cli python3 "$top/selftests/demo/santa_demo.py" client 192.0.2.1 5300 1000
 rc=$?
 wait "$srv"
