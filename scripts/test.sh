@@ -17,12 +17,13 @@ Builds the kernel (incrementally, scripts/build-kernel.sh), then runs:
   kunit     the KUnit suites built into the kernel, in the guest
   kselftest the Santa kselftests (tools/testing/selftests/net/santa), in
             the guest
+  demo      the demo of the README's first command, checked
 Each check prints "PASS name" or "FAIL name"; the last line is
 "N passed, N failed" and the exit status is 1 if anything failed.
 
 Options:
   --no-build      use the kernel already built
-  --only GROUP    run one group (series, kunit, kselftest)
+  --only GROUP    run one group (series, kunit, kselftest, demo)
   --timeout SEC   guest timeout per suite (default 1200)
   -h, --help      this help
 USAGE
@@ -122,6 +123,16 @@ if want kselftest; then
 			esac
 		done < <(grep -E '^(not )?ok [0-9]+ ' "$tap")
 		[ "$rc" -eq 0 ] || fail "kselftest: a test program failed (status $rc)"
+	fi
+fi
+
+# --- demo: the README's first command, in the guest -----------------------------
+if want demo; then
+	if "$top/scripts/run-vm.sh" --suite demo --timeout "$vm_timeout" >"$top/build/demo.out" 2>&1; then
+		pass "demo: kernel answers the offloaded name, the application the rest"
+	else
+		tail -n 15 "$top/build/demo.out"
+		fail "demo (build/demo.out)"
 	fi
 fi
 

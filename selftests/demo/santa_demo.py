@@ -3,11 +3,13 @@
 """A tiny DNS-like server that offloads one name to the kernel with Santa.
 
   santa_demo.py server ADDR PORT [READY]
-                                   answers what reaches it, prints counters;
-                                   creates the file READY once the rule is in
+                                   answers what reaches it until SIGTERM, then
+                                   prints counters; creates the file READY
+                                   once the rule is installed
   santa_demo.py client ADDR PORT N sends N queries for a hot name and N/10
                                    for a cold one, checks every answer
 """
+import signal
 import socket
 import struct
 import sys
@@ -61,7 +63,9 @@ def server(addr, port, ready=None):
     print("server: rule installed for hot.example.com", flush=True)
     if ready:
         open(ready, "w").close()
-    s.settimeout(3)
+    # serve until SIGTERM (the client is done), at most a minute
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    s.settimeout(60)
     seen = 0
     try:
         while True:
@@ -69,7 +73,7 @@ def server(addr, port, ready=None):
             seen += 1
             qid = struct.unpack("!H", data[:2])[0]
             s.sendto(answer(qid, "cold.example.com", "0.0.0.0", rcode=3), peer)
-    except socket.timeout:
+    except (socket.timeout, SystemExit):
         pass
     st = dict(zip(STATS, struct.unpack("=12Q", s.getsockopt(SOL_SANTA, SANTA_STATS, 96))))
     print(f"server: the application saw {seen} requests")

@@ -32,6 +32,7 @@ done
 [ -e "$ready" ] || { echo "server did not start"; exit 1; }
 ip netns exec cli python3 "$top/selftests/demo/santa_demo.py" client 192.0.2.1 5300 1000
 rc=$?
+kill -TERM "$srv"
 wait "$srv"
 echo "== UDP MIB of the server namespace =="
 ip netns exec srv grep '^Udp:' /proc/net/snmp
