@@ -77,6 +77,16 @@ if want series; then
 			fail "checkpatch --strict $p"
 		fi
 	done <"$top/patches/series"
+	# kernel-doc of the files the series adds (uapi, hook header, net/santa)
+	docs=$(cd "$src" && git diff --name-only --diff-filter=A v7.3-rc7 -- \
+		include net/santa | grep -E '\.[ch]$' | grep -v '_test\.c$')
+	out=$(cd "$src" && scripts/kernel-doc -none -Wall $docs 2>&1)
+	if [ -z "$out" ]; then
+		pass "kernel-doc -Wall: $(echo $docs | wc -w) files"
+	else
+		echo "$out" | head -n 20
+		fail "kernel-doc -Wall"
+	fi
 fi
 
 # --- kunit: results of the suites that ran at boot ---------------------------------
