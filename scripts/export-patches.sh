@@ -44,7 +44,7 @@ git -C "$src" -c core.abbrev=12 -c diff.noprefix=false \
 	-c user.name="Santa Developers" -c user.email=santa-devel@example.org \
 	format-patch -q \
 	--zero-commit --no-signature --cover-letter --numbered \
-	--subject-prefix="PATCH net-next" --base=v7.3-rc7 \
+	--base=v7.3-rc7 \
 	-o "$dest" v7.3-rc7..HEAD >/dev/null
 
 cover=$(ls "$dest"/0000-cover-letter.patch)
