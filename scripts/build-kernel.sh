@@ -209,11 +209,7 @@ frags=("$top/kernel-config/vm.config")
 [ "$debug" -eq 1 ] && frags+=("$top/kernel-config/debug.config")
 frags+=("${extra_cfg[@]}")
 
-export KBUILD_BUILD_TIMESTAMP="2026-01-01" KBUILD_BUILD_USER=santa KBUILD_BUILD_HOST=santa
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
-# paths relative to build/: clones in other directories share the cache
-export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$top/build}
-CC=${CC:-ccache gcc}
+kbuild_env
 MAKE=(make -C "$src" O="$obj" -j"$jobs" CC="$CC" HOSTCC="$CC" -s)
 
 cfg_id=$( (cat "${frags[@]}"; git -C "$src" rev-parse HEAD:arch/x86/configs 2>/dev/null) | sha256sum | cut -c1-16)

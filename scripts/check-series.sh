@@ -30,7 +30,7 @@ obj="$top/build/obj"
 head=$(git -C "$src" symbolic-ref -q --short HEAD || git -C "$src" rev-parse HEAD)
 trap 'git -C "$src" checkout -q "$head"' EXIT
 
-export KBUILD_BUILD_TIMESTAMP="2026-01-01" KBUILD_BUILD_USER=santa KBUILD_BUILD_HOST=santa
+kbuild_env
 passed=0
 failed=0
 for c in $(git -C "$src" rev-list --reverse v7.3-rc7..HEAD); do
@@ -39,7 +39,7 @@ for c in $(git -C "$src" rev-list --reverse v7.3-rc7..HEAD); do
 	files=$(git -C "$src" diff --name-only "$c~1" "$c" -- '*.c' | grep -v '^tools/' || true)
 	log="$top/build/logs/bisect-$(git -C "$src" rev-parse --short "$c").log"
 	mkdir -p "$(dirname "$log")"
-	if make -C "$src" O="$obj" -s -j"$jobs" CC="ccache gcc" olddefconfig bzImage >"$log" 2>&1; then
+	if make -C "$src" O="$obj" -s -j"$jobs" CC="$CC" HOSTCC="$CC" olddefconfig bzImage >"$log" 2>&1; then
 		echo "PASS builds: $subj"
 		passed=$((passed + 1))
 	else
@@ -52,7 +52,7 @@ for c in $(git -C "$src" rev-list --reverse v7.3-rc7..HEAD); do
 	if [ -n "$objs" ]; then
 		# force a W=1 recompile of the touched files
 		(cd "$obj" && rm -f $objs)
-		if make -C "$src" O="$obj" -s -j"$jobs" CC="ccache gcc" W=1 $objs >"$log.w1" 2>&1 &&
+		if make -C "$src" O="$obj" -s -j"$jobs" CC="$CC" HOSTCC="$CC" W=1 $objs >"$log.w1" 2>&1 &&
 			! grep -q "warning:" "$log.w1"; then
 			echo "PASS W=1 clean: $subj"
 			passed=$((passed + 1))

@@ -31,3 +31,35 @@ check_config() {
 	done
 	[ "$bad" -eq 0 ] || die "config fragments could not be applied as asked (see above)"
 }
+
+# The build environment every kernel build of the scripts shares, so that
+# builds of the same tree reuse each other's objects and ccache entries.
+kbuild_env() {
+	export KBUILD_BUILD_TIMESTAMP="2026-01-01" KBUILD_BUILD_USER=santa KBUILD_BUILD_HOST=santa
+	export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+	# paths relative to build/: clones in other directories share the cache
+	export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$top/build}
+	CC=${CC:-ccache gcc}
+}
+
+# Parse KTAP of KUnit suites with the kernel's own parser. Sets kunit_line
+# (its summary), kunit_passed, kunit_failed (failed, crashed and errors)
+# and kunit_skipped; returns 1 when there is no summary.
+kunit_parse() {
+	local tap summary
+
+	# kunit.py changes to the kernel tree: give it an absolute path
+	tap=$(realpath "$1")
+	summary=$(python3 "$top/build/linux/tools/testing/kunit/kunit.py" parse "$tap" 2>&1)
+	kunit_results=$(echo "$summary" | grep -E '\[(PASSED|FAILED|SKIPPED|CRASHED)\]' |
+		sed 's/^\[[^]]*\] //')
+	kunit_line=$(echo "$summary" | grep -E 'Ran [0-9]+ tests' | tail -n1)
+	kunit_passed=$(echo "$kunit_line" | grep -oE 'passed: [0-9]+' | grep -oE '[0-9]+')
+	kunit_failed=$(echo "$kunit_line" | grep -oE '(failed|crashed|errors): [0-9]+' |
+		grep -oE '[0-9]+' | paste -sd+ | bc)
+	kunit_skipped=$(echo "$kunit_line" | grep -oE 'skipped: [0-9]+' | grep -oE '[0-9]+')
+	kunit_passed=${kunit_passed:-0}
+	kunit_failed=${kunit_failed:-0}
+	kunit_skipped=${kunit_skipped:-0}
+	[ -n "$kunit_line" ]
+}

@@ -8,6 +8,8 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$top/scripts/lib.sh"
 case "${1:-}" in
 -h|--help)
 	echo "Usage: scripts/test-debug.sh [--no-build]"
@@ -27,13 +29,13 @@ out="$top/build/vm-out/debug"
 passed=0
 failed=0
 if [ -s "$out/kunit.tap" ]; then
-	line=$(python3 "$top/build/linux/tools/testing/kunit/kunit.py" parse "$out/kunit.tap" |
-		grep -E 'Ran [0-9]+ tests' | tail -n1)
-	echo "kunit: $line"
-	p=$(echo "$line" | grep -oE 'passed: [0-9]+' | grep -oE '[0-9]+')
-	f=$(echo "$line" | grep -oE '(failed|crashed|errors): [0-9]+' | grep -oE '[0-9]+' | paste -sd+ | bc)
-	passed=$((passed + ${p:-0}))
-	failed=$((failed + ${f:-0}))
+	if kunit_parse "$out/kunit.tap"; then
+		echo "kunit: $kunit_line"
+		passed=$((passed + kunit_passed))
+		failed=$((failed + kunit_failed))
+	else
+		echo "FAIL kunit: could not parse $out/kunit.tap"; failed=$((failed + 1))
+	fi
 else
 	echo "FAIL kunit: no results"; failed=$((failed + 1))
 fi

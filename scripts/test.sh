@@ -96,22 +96,15 @@ if want kunit; then
 	tap="$top/build/vm-out/kunit/kunit.tap"
 	if [ "$rc" -ne 0 ] || [ ! -s "$tap" ]; then
 		fail "kunit: guest run (status $rc, log build/logs/vm-kunit.log)"
+	elif kunit_parse "$tap"; then
+		echo "$kunit_results"
+		echo "kunit: $kunit_line"
+		passed=$((passed + kunit_passed))
+		failed=$((failed + kunit_failed))
+		[ "$kunit_skipped" -eq 0 ] ||
+			echo "kunit: $kunit_skipped skipped (see $tap for why)"
 	else
-		summary=$(python3 "$src/tools/testing/kunit/kunit.py" parse "$tap" 2>&1)
-		echo "$summary" | grep -E '\[(PASSED|FAILED|SKIPPED|CRASHED)\]' | sed 's/^\[[^]]*\] //'
-		line=$(echo "$summary" | grep -E 'Ran [0-9]+ tests' | tail -n1)
-		p=$(echo "$line" | grep -oE 'passed: [0-9]+' | grep -oE '[0-9]+')
-		f=$(echo "$line" | grep -oE '(failed|crashed|errors): [0-9]+' | grep -oE '[0-9]+' | paste -sd+ | bc)
-		s=$(echo "$line" | grep -oE 'skipped: [0-9]+' | grep -oE '[0-9]+')
-		p=${p:-0}; f=${f:-0}; s=${s:-0}
-		if [ -z "$line" ]; then
-			fail "kunit: could not parse $tap"
-		else
-			echo "kunit: $line"
-			passed=$((passed + p))
-			failed=$((failed + f))
-			[ "$s" -eq 0 ] || echo "kunit: $s skipped (see $tap for why)"
-		fi
+		fail "kunit: could not parse $tap"
 	fi
 fi
 
