@@ -30,6 +30,8 @@ BOOKWORM_PKGS=(
 	python3-argcomplete python3-requests util-linux-extra kbd file
 	busybox-static iproute2 procps
 	cmake g++
+	googletest libgtest-dev clang-tidy
+	nsd knot-dnsutils dnsutils memcached libmemcached-tools nginx-light curl
 )
 TRIXIE_PKGS=(virtme-ng)
 
