@@ -1,0 +1,300 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of the santa-ctl integration suite (scripts/test-santactl.sh
+# --vm, or scripts/run-vm.sh --suite santactl). santa-ctl attaches to real,
+# unmodified Debian servers (nsd, memcached, nginx) in one network
+# namespace; real clients in another (veth, 192.0.2.0/24, 2001:db8::/64)
+# must get byte-identical answers from the kernel, and the servers' own
+# counters must show they did not see the offloaded requests.
+# Prints one line per check: PASS name / FAIL name: why / SKIP name: why.
+set -u
+top=${SANTA_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+SC=${SANTA_CTL:-$top/build/santa-ctl/santa-ctl}
+client=$top/selftests/santactl/client.py
+zone=$top/selftests/santactl/example.zone
+run=$(mktemp -d /run/santactl.XXXXXX 2>/dev/null || mktemp -d /tmp/santactl.XXXXXX)
+pids=()
+
+pass() { echo "PASS santactl_$1"; }
+fail() { echo "FAIL santactl_$1${2:+: $2}"; }
+skip() { echo "SKIP santactl_$1: $2"; }
+check() { # name, then a command: PASS if it succeeds
+	local n=$1
+	shift
+	if "$@" >"$run/check.out" 2>&1; then pass "$n"; else fail "$n" "$(tail -n 3 "$run/check.out" | tr '\n' ' ')"; fi
+}
+S() { ip netns exec srv "$SC" "$@"; }
+C() { ip netns exec cli python3 "$client" "$@"; }
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	[ -f "$run/nginx/nginx.pid" ] && kill "$(cat "$run/nginx/nginx.pid")" 2>/dev/null
+	sleep 0.2
+	ip netns del srv 2>/dev/null
+	ip netns del cli 2>/dev/null
+	rm -rf "$run"
+}
+trap cleanup EXIT
+wait_sock() { # PROTO ADDR:PORT: until santa-ctl finds the socket (10 s)
+	for _ in $(seq 100); do
+		S -q -s "$1 $2" socket >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# TCP offload needs the kernel's TCP patch: ENOPROTOOPT (or EOPNOTSUPP)
+# from SOL_SANTA on a TCP socket means it is not there
+no_tcp_offload() { grep -qE "Protocol not available|Operation not supported|no Santa offload for TCP" "$1"; }
+
+[ -x "$SC" ] || { fail build "no santa-ctl at $SC (run scripts/test-santactl.sh)"; exit 1; }
+echo "# $(uname -r), santa-ctl $SC"
+
+ip netns add srv && ip netns add cli || { fail netns; exit 1; }
+ip link add veth-srv netns srv type veth peer name veth-cli netns cli
+ip -n srv addr add 192.0.2.1/24 dev veth-srv
+ip -n cli addr add 192.0.2.2/24 dev veth-cli
+ip -n srv addr add 2001:db8::1/64 dev veth-srv nodad
+ip -n cli addr add 2001:db8::2/64 dev veth-cli nodad
+for ns in srv cli; do
+	ip -n $ns link set lo up
+done
+ip -n srv link set veth-srv up
+ip -n cli link set veth-cli up
+
+# ---- the tool on a plain UDP server (an echo that says "APP ...") -----------
+ip netns exec srv python3 "$client" hold 192.0.2.1 7007 "$run/app.count" &
+pids+=($!)
+wait_sock udp 192.0.2.1:7007 || fail echo_server "did not start"
+check help "$SC" --help
+check help_object "$SC" rule help
+check rule_add S -s 'udp 192.0.2.1:7007' rule add 1 match 0 'PING ' put 0 'PONG ' copy 5 5 4
+out=$(C ping 192.0.2.1 7007 'PING abcd' 2>&1)
+[ "$out" = "PONG abcd" ] && [ ! -e "$run/app.count" ] && pass rule_answers_from_kernel || fail rule_answers_from_kernel "got '$out'"
+hits=$(S -j -s 'udp 192.0.2.1:7007' rule list | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[0]["rules"][0]["hits"], len(d[0]["rules"]))')
+[ "$hits" = "1 1" ] && pass rule_list_hits || fail rule_list_hits "hits/rules '$hits'"
+check rule_replace S -s 'udp 192.0.2.1:7007' rule replace 1 match 0 'PING ' put 0 'PANG ' copy 5 5 4
+out=$(C ping 192.0.2.1 7007 'PING efgh' 2>&1)
+[ "$out" = "PANG efgh" ] && pass rule_replace_answers || fail rule_replace_answers "got '$out'"
+S -s 'udp 192.0.2.1:7007' rule add 1 match 0 'PING ' put 0 'X' >"$run/err" 2>&1
+[ $? -eq 1 ] && grep -q "File exists" "$run/err" && pass rule_add_eexist || fail rule_add_eexist "$(cat "$run/err")"
+check rule_del S -s 'udp 192.0.2.1:7007' rule del 1
+out=$(C ping 192.0.2.1 7007 'PING ijkl' 2>&1)
+[ "$out" = "APP PING ijkl" ] && pass rule_del_reaches_app || fail rule_del_reaches_app "got '$out'"
+check limits_set S -s 'udp 192.0.2.1:7007' limits set max_ratio 4 rate 1000 burst 10
+lim=$(S -j -s 'udp 192.0.2.1:7007' limits | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(d["max_ratio"], d["rate"], d["burst"])')
+[ "$lim" = "4 1000 10" ] && pass limits_show || fail limits_show "got '$lim'"
+S -s 'udp 192.0.2.1:7007' limits set max_ratio 0 rate 0 burst 0
+n=$(S -j -s 'udp 192.0.2.1:7007' monitor --count 2 --interval 0.2 | wc -l)
+[ "$n" = 2 ] && pass monitor_count || fail monitor_count "$n samples"
+printf 'rule 1 match 0 "a" put 0 "b"\nrule 2 match 0 "c" put 0 x"0g"\n' >"$run/bad.rules"
+S -s 'udp 192.0.2.1:7007' load "$run/bad.rules" >"$run/err" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q "bad.rules:2:26: bad hex digit" "$run/err" && pass load_bad_input_position || fail load_bad_input_position "rc $rc: $(cat "$run/err")"
+rules=$(S -j -s 'udp 192.0.2.1:7007' stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats"]["rules"])')
+[ "$rules" = 0 ] && pass load_bad_input_installs_nothing || fail load_bad_input_installs_nothing "$rules rules"
+setpriv --reuid nobody --regid nogroup --clear-groups "$SC" --pid "${pids[0]}" --fd 3 stats >"$run/err" 2>&1
+[ $? -ne 0 ] && grep -q "ptrace" "$run/err" && pass eperm_explained || fail eperm_explained "$(cat "$run/err")"
+
+# ---- 1,000,000 rules from a file ------------------------------------------
+ip netns exec srv python3 "$client" hold 127.0.0.1 7100 "$run/big.count" &
+pids+=($!)
+wait_sock udp 127.0.0.1:7100
+awk 'BEGIN { for (i = 1; i <= 1000000; i++) printf "rule %d exact match 0 \"key-%07d\" put 0 \"value %d\"\n", i, i, i }' >"$run/1m.rules"
+t0=$(date +%s.%N)
+S -s 'udp 127.0.0.1:7100' load "$run/1m.rules" >"$run/load.out" 2>&1
+rc=$?
+t1=$(date +%s.%N)
+secs=$(echo "$t1 - $t0" | bc)
+echo "# 1M rules: $(tr '\n' ' ' <"$run/load.out")(wall ${secs} s)"
+n=$(S -j -s 'udp 127.0.0.1:7100' stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats"]["rules"])')
+if [ $rc -eq 0 ] && [ "$n" = 1000000 ] && [ "$(echo "$secs < 60" | bc)" = 1 ]; then
+	pass load_1m_rules_under_60s
+else
+	fail load_1m_rules_under_60s "rc $rc, $n rules, $secs s"
+fi
+out=$(ip netns exec srv python3 "$client" ping 127.0.0.1 7100 'key-0765432' 2>&1)
+[ "$out" = "value 765432" ] && pass load_1m_rule_answers || fail load_1m_rule_answers "got '$out'"
+check rule_flush_1m S -s 'udp 127.0.0.1:7100' rule flush
+rm -f "$run/1m.rules"
+
+# ---- DNS: nsd ----------------------------------------------------------------
+if ! command -v nsd >/dev/null; then
+	skip dns "nsd not installed"
+else
+	mkdir -p "$run/nsd"
+	cp "$zone" "$run/nsd/example.zone"
+	cat >"$run/nsd/nsd.conf" <<CONF
+server:
+  ip-address: 192.0.2.1
+  ip-address: 2001:db8::1
+  port: 53
+  username: ""
+  zonesdir: "$run/nsd"
+  database: ""
+  pidfile: "$run/nsd/nsd.pid"
+  xfrdfile: "$run/nsd/xfrd.state"
+  zonelistfile: "$run/nsd/zone.list"
+  logfile: "$run/nsd/nsd.log"
+  server-count: 1
+remote-control:
+  control-enable: yes
+  control-interface: $run/nsd/nsd.ctl
+zone:
+  name: example.com
+  zonefile: example.zone
+CONF
+	ip netns exec srv nsd -d -c "$run/nsd/nsd.conf" &
+	pids+=($!)
+	nsdq() { ip netns exec srv nsd-control -c "$run/nsd/nsd.conf" stats_noreset | sed -n 's/^num.queries=//p'; }
+	if wait_sock udp 192.0.2.1:53 && wait_sock udp '[2001:db8::1]:53'; then pass dns_nsd_started; else fail dns_nsd_started "$(cat "$run/nsd/nsd.log")"; fi
+	queries="www:A www:AAAA txt:TXT alias:A chain:A ext:A v6only:AAAA @:A ns1:A ns1:AAAA alias:CNAME"
+	qname() { [ "$1" = @ ] && echo example.com || echo "$1.example.com"; }
+	# what nsd itself answers, before any rule
+	for q in $queries; do
+		n=${q%%:*} t=${q##*:}
+		C dns 192.0.2.1 53 "$(qname "$n")" "$t" >"$run/before.$n.$t"
+		C dns 192.0.2.1 53 "$(qname "$n")" "$t" --flags3 0x20 --flags2 0 >"$run/before-ad.$n.$t"
+		C dns 2001:db8::1 53 "$(qname "$n")" "$t" >"$run/before6.$n.$t"
+	done
+	dig_q() { ip netns exec cli dig +noedns +nocookie +tries=1 +time=2 "@$1" "$2" "$3" | grep -vE '^;; (Query time|WHEN|SERVER|MSG SIZE)|^;; ->>HEADER|^; <<>>|^$'; }
+	dig_q 192.0.2.1 www.example.com A >"$run/dig.before"
+	dig_q 192.0.2.1 chain.example.com A >"$run/dig2.before"
+	kdig_q() { ip netns exec cli kdig +noedns +retry=0 +time=2 "@$1" "$2" "$3" | grep -vE '^;; (Received|Time|From|;; ->>HEADER)|^;; ->>HEADER|^$'; }
+	kdig_q 192.0.2.1 txt.example.com TXT >"$run/kdig.before"
+	q0=$(nsdq)
+	check dns_load S -s 'udp 192.0.2.1:53' dns load "$zone"
+	check dns_load_ipv6 S -s 'udp [2001:db8::1]:53' dns load "$zone"
+	q1=$(nsdq)
+	h0=$(S -j -s 'udp 192.0.2.1:53' stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats"]["hits"])')
+	nq=0
+	for q in $queries; do
+		n=${q%%:*} t=${q##*:}
+		C dns 192.0.2.1 53 "$(qname "$n")" "$t" --count 3 >"$run/after.$n.$t" 2>&1
+		C dns 192.0.2.1 53 "$(qname "$n")" "$t" --count 2 --flags3 0x20 --flags2 0 >"$run/after-ad.$n.$t" 2>&1
+		C dns 2001:db8::1 53 "$(qname "$n")" "$t" --count 2 >"$run/after6.$n.$t" 2>&1
+		nq=$((nq + 5))
+		if cmp -s "$run/before.$n.$t" "$run/after.$n.$t" && cmp -s "$run/before-ad.$n.$t" "$run/after-ad.$n.$t" &&
+			cmp -s "$run/before6.$n.$t" "$run/after6.$n.$t" && [ -s "$run/after.$n.$t" ]; then
+			pass "dns_identical_${n/@/apex}_$t"
+		else
+			fail "dns_identical_${n/@/apex}_$t" "nsd $(cat "$run/before.$n.$t") kernel $(cat "$run/after.$n.$t")"
+		fi
+	done
+	dig_q 192.0.2.1 www.example.com A >"$run/dig.after"
+	dig_q 192.0.2.1 chain.example.com A >"$run/dig2.after"
+	kdig_q 192.0.2.1 txt.example.com TXT >"$run/kdig.after"
+	nq=$((nq + 3))
+	cmp -s "$run/dig.before" "$run/dig.after" && grep -q "192.0.2.11" "$run/dig.after" && pass dns_dig_identical || fail dns_dig_identical "$(diff "$run/dig.before" "$run/dig.after" | head -5)"
+	cmp -s "$run/dig2.before" "$run/dig2.after" && pass dns_dig_cname_chain_identical || fail dns_dig_cname_chain_identical "$(diff "$run/dig2.before" "$run/dig2.after" | head -5)"
+	cmp -s "$run/kdig.before" "$run/kdig.after" && grep -q "hello world" "$run/kdig.after" && pass dns_kdig_identical || fail dns_kdig_identical "$(diff "$run/kdig.before" "$run/kdig.after" | head -5)"
+	q2=$(nsdq)
+	h1=$(S -j -s 'udp 192.0.2.1:53' stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats"]["hits"])')
+	h6=$(S -j -s 'udp [2001:db8::1]:53' stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats"]["hits"])')
+	echo "# nsd num.queries: $q0 before the rules, $q1 after loading, $q2 after $nq offloaded queries; kernel hits v4 $((h1 - h0)) v6 $h6"
+	[ "$q2" = "$q1" ] && pass dns_nsd_saw_no_offloaded_query || fail dns_nsd_saw_no_offloaded_query "nsd counted $((q2 - q1)) more"
+	[ $((h1 - h0 + h6)) -eq "$nq" ] && pass dns_kernel_hits || fail dns_kernel_hits "$((h1 - h0 + h6)) hits for $nq queries"
+	# EDNS(0) and 0x20 queries are not offloaded: nsd answers them
+	C dns 192.0.2.1 53 www.example.com A --edns >"$run/edns" 2>&1
+	C dns 192.0.2.1 53 WwW.ExAmple.com A >"$run/mixed" 2>&1
+	q3=$(nsdq)
+	[ $((q3 - q2)) -eq 2 ] && grep -q "0377577705" "$run/mixed" && pass dns_edns_and_0x20_reach_nsd || fail dns_edns_and_0x20_reach_nsd "nsd saw $((q3 - q2)) of 2"
+	ip netns exec cli dig +tries=1 +time=2 @192.0.2.1 www.example.com A >"$run/dig.edns" 2>&1
+	grep -q "status: NOERROR" "$run/dig.edns" && grep -q "192.0.2.10" "$run/dig.edns" && pass dns_dig_default_edns_answered || fail dns_dig_default_edns_answered
+fi
+
+# ---- memcached -----------------------------------------------------------------
+if ! command -v memcached >/dev/null; then
+	skip memcached "memcached not installed"
+else
+	ip netns exec srv memcached -u root -l 192.0.2.1 -p 11211 -U 11211 -t 1 &
+	pids+=($!)
+	wait_sock tcp 192.0.2.1:11211 && wait_sock udp 192.0.2.1:11211 && pass mc_started || fail mc_started
+	check mc_set C mc-set 192.0.2.1 11211 hot 42 "hello from memcached"
+	C mc-udp 192.0.2.1 11211 hot >"$run/mc.udp.before"
+	C mc-tcp 192.0.2.1 11211 hot >"$run/mc.tcp.before"
+	ip netns exec cli memccat --servers=192.0.2.1:11211 hot >"$run/memccat.before" 2>&1
+	g0=$(C mc-stats 192.0.2.1 11211 get_hits cmd_get)
+	check mc_udp_load S -s 'udp 192.0.2.1:11211' memcached load hot 42 "hello from memcached"
+	C mc-udp 192.0.2.1 11211 hot --count 5 >"$run/mc.udp.after" 2>&1
+	g1=$(C mc-stats 192.0.2.1 11211 get_hits cmd_get)
+	echo "# memcached before: $g0; after 5 offloaded UDP gets: $g1"
+	cmp -s "$run/mc.udp.before" "$run/mc.udp.after" && [ -s "$run/mc.udp.after" ] && pass mc_udp_identical || fail mc_udp_identical "server $(cat "$run/mc.udp.before") kernel $(cat "$run/mc.udp.after")"
+	[ "$g0" = "$g1" ] && pass mc_udp_server_saw_no_get || fail mc_udp_server_saw_no_get "$g0 -> $g1"
+	S -s 'tcp 192.0.2.1:11211' memcached load hot 42 "hello from memcached" >"$run/mc.tcp.err" 2>&1
+	rc=$?
+	if [ $rc -ne 0 ] && no_tcp_offload "$run/mc.tcp.err"; then
+		for t in mc_tcp_load mc_tcp_identical mc_tcp_memccat_identical mc_tcp_server_saw_no_get; do
+			skip $t "kernel has no TCP offload (ENOPROTOOPT)"
+		done
+	else
+		[ $rc -eq 0 ] && pass mc_tcp_load || fail mc_tcp_load "$(cat "$run/mc.tcp.err")"
+		C mc-tcp 192.0.2.1 11211 hot --count 3 >"$run/mc.tcp.after" 2>&1
+		ip netns exec cli memccat --servers=192.0.2.1:11211 hot >"$run/memccat.after" 2>&1
+		g2=$(C mc-stats 192.0.2.1 11211 get_hits cmd_get)
+		cmp -s "$run/mc.tcp.before" "$run/mc.tcp.after" && pass mc_tcp_identical || fail mc_tcp_identical "server $(cat "$run/mc.tcp.before") kernel $(cat "$run/mc.tcp.after")"
+		cmp -s "$run/memccat.before" "$run/memccat.after" && pass mc_tcp_memccat_identical || fail mc_tcp_memccat_identical
+		# the stats command itself is one more get-free request
+		[ "$g1" = "$g2" ] && pass mc_tcp_server_saw_no_get || fail mc_tcp_server_saw_no_get "$g1 -> $g2"
+	fi
+fi
+
+# ---- HTTP: nginx ---------------------------------------------------------------
+if ! command -v nginx >/dev/null; then
+	skip http "nginx not installed"
+else
+	mkdir -p "$run/nginx/www" "$run/nginx/tmp"
+	python3 -c 'import sys; sys.stdout.write("<html><body>" + "santa " * 2000 + "</body></html>\n")' >"$run/nginx/www/index.html"
+	head -c 1000000 /dev/urandom >"$run/nginx/www/big.bin"
+	cat >"$run/nginx/nginx.conf" <<CONF
+user root;
+worker_processes 1;
+pid $run/nginx/nginx.pid;
+error_log $run/nginx/error.log;
+events { worker_connections 64; }
+http {
+	include /etc/nginx/mime.types;
+	default_type application/octet-stream;
+	access_log $run/nginx/access.log;
+	client_body_temp_path $run/nginx/tmp/body;
+	proxy_temp_path $run/nginx/tmp/proxy;
+	fastcgi_temp_path $run/nginx/tmp/fastcgi;
+	uwsgi_temp_path $run/nginx/tmp/uwsgi;
+	scgi_temp_path $run/nginx/tmp/scgi;
+	sendfile on;
+	keepalive_timeout 65;
+	server {
+		listen 192.0.2.1:80;
+		listen [2001:db8::1]:80;
+		root $run/nginx/www;
+	}
+}
+CONF
+	ip netns exec srv nginx -e "$run/nginx/error.log" -c "$run/nginx/nginx.conf"
+	wait_sock tcp 192.0.2.1:80 && pass http_nginx_started || fail http_nginx_started "$(cat "$run/nginx/error.log")"
+	C http 192.0.2.1 80 /index.html 192.0.2.1 >"$run/http.before"
+	ip netns exec cli curl -s -o "$run/curl.before" http://192.0.2.1/index.html
+	C http 192.0.2.1 80 /big.bin 192.0.2.1 >"$run/big.before"
+	a0=$(wc -l <"$run/nginx/access.log")
+	S -s 'tcp 192.0.2.1:80' http load --host 192.0.2.1 "$run/nginx/www/index.html" >"$run/http.err" 2>&1
+	rc=$?
+	if [ $rc -ne 0 ] && no_tcp_offload "$run/http.err"; then
+		for t in http_load http_identical http_curl_identical http_1mb_identical http_nginx_saw_no_request; do
+			skip $t "kernel has no TCP offload (ENOPROTOOPT)"
+		done
+	else
+		[ $rc -eq 0 ] && pass http_load || fail http_load "$(cat "$run/http.err")"
+		C http 192.0.2.1 80 /index.html 192.0.2.1 --count 3 >"$run/http.after" 2>&1
+		ip netns exec cli curl -s -o "$run/curl.after" http://192.0.2.1/index.html
+		cmp -s "$run/http.before" "$run/http.after" && pass http_identical || fail http_identical "responses differ (Date masked)"
+		cmp -s "$run/curl.before" "$run/curl.after" && pass http_curl_identical || fail http_curl_identical
+		ip netns exec srv sysctl -qw net.santa.max_reply_len=1048576
+		if S -s 'tcp 192.0.2.1:80' http load --id 2 --host 192.0.2.1 "$run/nginx/www/big.bin" >"$run/big.err" 2>&1; then
+			C http 192.0.2.1 80 /big.bin 192.0.2.1 >"$run/big.after" 2>&1
+			cmp -s "$run/big.before" "$run/big.after" && pass http_1mb_identical || fail http_1mb_identical
+		else
+			fail http_1mb_identical "$(cat "$run/big.err")"
+		fi
+		a1=$(wc -l <"$run/nginx/access.log")
+		[ "$a0" = "$a1" ] && pass http_nginx_saw_no_request || fail http_nginx_saw_no_request "access log $a0 -> $a1 lines"
+	fi
+fi
+exit 0
