@@ -244,7 +244,7 @@ std::optional<Rule> decode(std::span<const std::uint8_t> in, std::size_t *used)
 	return r;
 }
 
-std::optional<Bytes> apply(const Rule &r, std::span<const std::uint8_t> req)
+std::optional<Bytes> reply_to(const Rule &r, std::span<const std::uint8_t> req)
 {
 	const std::size_t end = std::size_t{r.cond_off} + r.cond.size();
 	if (req.size() < end || (r.exact_len() && req.size() != end))
@@ -466,6 +466,8 @@ std::string explain(std::error_code ec, int optname)
 	case ENOPROTOOPT:
 		return "the socket does not take SOL_SANTA options (not a Santa kernel, or a protocol "
 		       "without Santa support)";
+	case EOPNOTSUPP:
+		return "this kernel does not know SOL_SANTA (not a Santa kernel)";
 	case EEXIST:
 		return "a rule with this id or an identical condition is already installed";
 	case ENOENT:

@@ -426,6 +426,7 @@ int cmd_rule(const Opts &o, std::vector<std::string> a)
 	if (c == "del" || c == "delete") {
 		need_args(a, 1, rule_help);
 		std::vector<std::uint32_t> ids;
+		ids.reserve(a.size());
 		for (const auto &x : a)
 			ids.push_back(to_u32(x, "rule id"));
 		auto targets = resolve(o);
@@ -813,7 +814,7 @@ int cmd_dns(const Opts &o, const std::vector<std::string> &a)
 			d.max_reply = to_u32(val(), x);
 		else if (x == "--types") {
 			d.qtypes.clear();
-			std::string list = val();
+			const std::string &list = val();
 			std::size_t s = 0;
 			while (s <= list.size()) {
 				auto c = list.find(',', s);
@@ -860,7 +861,7 @@ int cmd_memcached(const Opts &o, const std::vector<std::string> &a)
 		std::fputs(memcached_help, stdout);
 		return a.empty() ? 2 : 0;
 	}
-	const std::string mode = a[0];
+	const std::string &mode = a[0];
 	if (mode != "compile" && mode != "load")
 		throw UsageError("memcached: expected compile or load");
 	std::optional<Proto> proto;
@@ -909,6 +910,7 @@ int cmd_memcached(const Opts &o, const std::vector<std::string> &a)
 	if (!proto)
 		throw UsageError("memcached compile: give --udp or --tcp");
 	std::vector<Rule> rules;
+	rules.reserve(items.size());
 	for (const auto &it : items)
 		rules.push_back(*proto == Proto::udp ? memcached::udp_rule(id++, it) : memcached::tcp_rule(id++, it));
 	deliver(o, mode, rules, flush);

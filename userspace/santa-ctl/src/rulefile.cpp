@@ -553,16 +553,18 @@ struct JValue {
 	enum class T { null, boolean, number, string, array, object } t = T::null;
 	bool b = false;
 	std::string s; // string, or the number as written
-	std::vector<JValue> a;
-	std::vector<std::pair<std::string, JValue>> o;
+	std::vector<JValue> a;          // array elements, or object member values
+	std::vector<std::string> keys;  // object member names (values in a)
 	std::size_t line = 0;
 	std::size_t col = 0;
 
 	[[nodiscard]] const JValue *get(std::string_view k) const
 	{
-		for (const auto &kv : o)
-			if (kv.first == k)
-				return &kv.second;
+		if (t != T::object)
+			return nullptr;
+		for (std::size_t i = 0; i < keys.size(); i++)
+			if (keys[i] == k)
+				return &a[i];
 		return nullptr;
 	}
 };
@@ -633,7 +635,8 @@ private:
 					fail("expected a key string");
 				std::string k = str();
 				expect(':');
-				v.o.emplace_back(std::move(k), value(depth + 1));
+				v.keys.push_back(std::move(k));
+				v.a.push_back(value(depth + 1));
 				ws();
 				if (i_ < t_.size() && t_[i_] == ',') {
 					adv();
@@ -781,7 +784,9 @@ public:
 	{
 		int n = 0;
 		Bytes out;
-		for (const auto &[k, v] : obj.o) {
+		for (std::size_t i = 0; i < obj.keys.size(); i++) {
+			const std::string &k = obj.keys[i];
+			const JValue &v = obj.a[i];
 			if (k != "text" && k != "hex" && k != "file")
 				continue;
 			n++;
@@ -809,9 +814,10 @@ public:
 	{
 		if (v.t != JValue::T::object)
 			fail(v, "a rule is an object");
-		for (const auto &[k, x] : v.o)
-			if (k != "id" && k != "exact" && k != "match" && k != "reply_len" && k != "procs")
-				fail(x, "unknown rule member \"" + k + "\"");
+		for (std::size_t i = 0; i < v.keys.size(); i++)
+			if (const std::string &k = v.keys[i];
+			    k != "id" && k != "exact" && k != "match" && k != "reply_len" && k != "procs")
+				fail(v.a[i], "unknown rule member \"" + k + "\"");
 		Rule r;
 		r.id = static_cast<std::uint32_t>(num(v, "id", UINT32_MAX));
 		if (const JValue *e = v.get("exact")) {
@@ -822,16 +828,17 @@ public:
 		}
 		const JValue *m = v.get("match");
 		if (m == nullptr || m->t != JValue::T::object)
-			fail(m ? *m : v, "\"match\": expected an object {\"offset\": N, \"text\"|\"hex\"|\"file\": ...}");
+			fail(m != nullptr ? *m : v, "\"match\": expected an object {\"offset\": N, \"text\"|\"hex\"|\"file\": ...}");
 		r.cond_off = static_cast<std::uint16_t>(num(*m, "offset", cond_max_off, false));
 		r.cond = bytes(*m);
 		const JValue *ps = v.get("procs");
 		if (ps == nullptr || ps->t != JValue::T::array)
-			fail(ps ? *ps : v, "\"procs\": expected an array");
+			fail(ps != nullptr ? *ps : v, "\"procs\": expected an array");
 		for (const auto &p : ps->a) {
-			if (p.t != JValue::T::object || p.o.size() != 1)
+			if (p.t != JValue::T::object || p.keys.size() != 1)
 				fail(p, "a processor is {\"put\": {...}} or {\"copy\": {...}}");
-			const auto &[k, body] = p.o[0];
+			const std::string &k = p.keys[0];
+			const JValue &body = p.a[0];
 			if (body.t != JValue::T::object)
 				fail(body, "expected an object");
 			if (k == "put") {
@@ -866,9 +873,11 @@ FileDirectives parse_json(std::string_view text, const std::string &file, const 
 	JsonRules jr(file, base_dir);
 	const JValue *rules = &root;
 	if (root.t == JValue::T::object) {
-		for (const auto &[k, x] : root.o)
-			if (k != "rules" && k != "limits")
-				jr.fail(x, "unknown member \"" + k + "\" (expected \"rules\" and \"limits\")");
+		rules = nullptr;
+		for (std::size_t i = 0; i < root.keys.size(); i++)
+			if (root.keys[i] != "rules" && root.keys[i] != "limits")
+				jr.fail(root.a[i], "unknown member \"" + root.keys[i] +
+							   "\" (expected \"rules\" and \"limits\")");
 		rules = root.get("rules");
 		if (const JValue *l = root.get("limits")) {
 			if (l->t != JValue::T::object)

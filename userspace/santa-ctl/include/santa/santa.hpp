@@ -102,7 +102,7 @@ std::optional<Rule> decode(std::span<const std::uint8_t> in, std::size_t *used =
 
 // Emulates the kernel on one rule: the reply to @req, or nullopt when the
 // rule does not match (for tests and `santa-ctl rule test`).
-std::optional<Bytes> apply(const Rule &r, std::span<const std::uint8_t> req);
+std::optional<Bytes> reply_to(const Rule &r, std::span<const std::uint8_t> req);
 
 struct Limits {
 	std::uint32_t max_ratio = 0;
@@ -162,7 +162,7 @@ public:
 	std::error_code list(std::vector<RuleInfo> &out, std::uint32_t start_id = 0) const;
 	std::error_code stats(Stats &out) const;
 	std::error_code limits(Limits &out) const;
-	std::error_code set_limits(const Limits &l) const;
+	std::error_code set_limits(const Limits &in) const;
 	// Whether the socket takes SOL_SANTA options (ENOPROTOOPT: it does not).
 	std::error_code probe() const;
 

@@ -5,6 +5,10 @@
  * A server installs rules on its own socket with setsockopt(SOL_SANTA).
  * A request whose payload matches a rule is answered by the kernel from
  * the receive path; every other request reaches the application as usual.
+ * UDP: a request is a datagram. TCP: a request is an in-order segment,
+ * matched only when the reply cannot overtake anything the application
+ * was given or wrote; rules set on a listening socket serve every
+ * connection accepted from it.
  * See Documentation/networking/santa.rst.
  */
 #ifndef _UAPI_LINUX_SANTA_H
@@ -165,7 +169,14 @@ struct santa_rule_list {
  * @fail_ratio: matched, but the reply exceeds @max_ratio
  * @fail_rate: matched, but over the socket's reply rate
  * @fail_xmit: of @hits, replies the IP layer dropped (netfilter, qdisc)
- * @skipped: not looked up (multicast/broadcast, aggregated, no source port)
+ * @skipped: not looked up (multicast/broadcast, aggregated, no source port;
+ *	TCP: a segment with FIN or URG, several segments coalesced by GRO, a
+ *	request too long to match, a connection with an upper layer protocol
+ *	such as kTLS or MPTCP)
+ * @fail_order: TCP: not looked up because an answer from the kernel could
+ *	overtake the application: it has unread data, data is missing
+ *	before the segment, data it wrote is not yet acknowledged, or it was
+ *	given a request and has not written since
  *
  * Requests counted in @misses, @skipped and @fail_* but @fail_xmit reach
  * the application. The
@@ -185,6 +196,7 @@ struct santa_stats {
 	__u64 fail_rate;
 	__u64 fail_xmit;
 	__u64 skipped;
+	__u64 fail_order;
 };
 
 #endif /* _UAPI_LINUX_SANTA_H */
