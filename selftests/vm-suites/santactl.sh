@@ -171,7 +171,7 @@ CONF
 		C dns 192.0.2.1 53 "$(qname "$n")" "$t" --count 3 >"$run/after.$n.$t" 2>&1
 		C dns 192.0.2.1 53 "$(qname "$n")" "$t" --count 2 --flags3 0x20 --flags2 0 >"$run/after-ad.$n.$t" 2>&1
 		C dns 2001:db8::1 53 "$(qname "$n")" "$t" --count 2 >"$run/after6.$n.$t" 2>&1
-		nq=$((nq + 5))
+		nq=$((nq + 7))
 		if cmp -s "$run/before.$n.$t" "$run/after.$n.$t" && cmp -s "$run/before-ad.$n.$t" "$run/after-ad.$n.$t" &&
 			cmp -s "$run/before6.$n.$t" "$run/after6.$n.$t" && [ -s "$run/after.$n.$t" ]; then
 			pass "dns_identical_${n/@/apex}_$t"
@@ -196,7 +196,7 @@ CONF
 	C dns 192.0.2.1 53 www.example.com A --edns >"$run/edns" 2>&1
 	C dns 192.0.2.1 53 WwW.ExAmple.com A >"$run/mixed" 2>&1
 	q3=$(nsdq)
-	[ $((q3 - q2)) -eq 2 ] && grep -q "0377577705" "$run/mixed" && pass dns_edns_and_0x20_reach_nsd || fail dns_edns_and_0x20_reach_nsd "nsd saw $((q3 - q2)) of 2"
+	[ $((q3 - q2)) -eq 2 ] && grep -q "03577757" "$run/mixed" && pass dns_edns_and_0x20_reach_nsd || fail dns_edns_and_0x20_reach_nsd "nsd saw $((q3 - q2)) of 2"
 	ip netns exec cli dig +tries=1 +time=2 @192.0.2.1 www.example.com A >"$run/dig.edns" 2>&1
 	grep -q "status: NOERROR" "$run/dig.edns" && grep -q "192.0.2.10" "$run/dig.edns" && pass dns_dig_default_edns_answered || fail dns_dig_default_edns_answered
 fi

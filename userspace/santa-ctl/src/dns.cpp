@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <map>
@@ -600,7 +601,7 @@ std::vector<Rule> compile(const Zone &z, const Options &o, std::vector<std::stri
 							const std::string target = lower(r->target);
 							if (!in_zone(target, apex))
 								continue;
-							for (auto t : {A, AAAA})
+							for (auto t : o.ipv6 ? std::array{AAAA, A} : std::array{A, AAAA})
 								if (const auto *glue = rrset(target, t);
 								    glue != nullptr && in_msg.emplace(target, t).second)
 									for (const auto *g : *glue) {

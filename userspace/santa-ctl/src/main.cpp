@@ -143,6 +143,8 @@ Options:
   --minimal          no authority/additional sections (nsd
                      minimal-responses: yes, knot); default: nsd's
                      responses (apex NS in authority, in-zone glue)
+  --ipv6             compile: answers for an IPv6 socket (nsd puts AAAA
+                     glue first there); load takes it from the socket
   --rd 0|1|both      RD values to answer (default both)
   --ad 0|1|both      AD values in queries to answer (default both; dig sets AD)
   --cd               also answer queries with CD set
@@ -232,6 +234,15 @@ Proto socket_proto(const Socket &s)
 	if (getsockopt(s.fd(), SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM)
 		return Proto::tcp;
 	return Proto::udp;
+}
+
+int socket_family(const Socket &s)
+{
+	sockaddr_storage ss{};
+	socklen_t len = sizeof(ss);
+	if (getsockname(s.fd(), reinterpret_cast<sockaddr *>(&ss), &len) != 0)
+		return AF_UNSPEC;
+	return ss.ss_family;
 }
 
 std::vector<Target> resolve(const Opts &o)
@@ -784,6 +795,7 @@ int cmd_dns(const Opts &o, const std::vector<std::string> &a)
 	std::string zone, origin;
 	bool flush = false;
 	bool cd = false;
+	bool ipv6 = false;
 	std::string rd = "both", ad = "both";
 	for (std::size_t i = 1; i < a.size(); i++) {
 		const std::string &x = a[i];
@@ -800,6 +812,8 @@ int cmd_dns(const Opts &o, const std::vector<std::string> &a)
 			origin = val();
 		else if (x == "--minimal")
 			d.minimal = true;
+		else if (x == "--ipv6")
+			ipv6 = true;
 		else if (x == "--rd")
 			rd = val();
 		else if (x == "--ad")
@@ -845,13 +859,35 @@ int cmd_dns(const Opts &o, const std::vector<std::string> &a)
 	if (z.origin.empty())
 		throw UsageError(zone + ": no $ORIGIN; give --origin");
 	std::vector<std::string> notes;
-	auto rules = dns::compile(z, d, &notes);
-	if (!o.quiet)
-		for (const auto &n : notes)
-			std::fprintf(stderr, "dns: %s\n", n.c_str());
-	if (!o.quiet && mode == "load" && !o.json)
-		std::fprintf(stderr, "dns: %zu rules from %s (zone %s)\n", rules.size(), zone.c_str(), z.origin.c_str());
-	deliver(o, mode, rules, flush);
+	if (mode == "compile") {
+		d.ipv6 = ipv6;
+		auto rules = dns::compile(z, d, &notes);
+		if (!o.quiet)
+			for (const auto &n : notes)
+				std::fprintf(stderr, "dns: %s\n", n.c_str());
+		emit(o, rules);
+		return 0;
+	}
+	// the answers depend on the socket's family (order of the glue)
+	auto targets = resolve(o);
+	for (auto &t : targets) {
+		d.ipv6 = socket_family(t.s) == AF_INET6;
+		notes.clear();
+		auto rules = dns::compile(z, d, &notes);
+		if (!o.quiet)
+			for (const auto &n : notes)
+				std::fprintf(stderr, "dns: %s\n", n.c_str());
+		if (!o.quiet && !o.json)
+			std::fprintf(stderr, "dns: %zu rules from %s (zone %s) for %s\n", rules.size(), zone.c_str(),
+				     z.origin.c_str(), t.desc.c_str());
+		Batches b;
+		b.batch_size = o.batch;
+		for (const auto &r : rules)
+			b.add(r);
+		std::vector<Target> one;
+		one.push_back(std::move(t));
+		install(one, b, flush, o);
+	}
 	return 0;
 }
 

@@ -88,12 +88,29 @@ sockaddr_in loopback(std::uint16_t port)
 	return a;
 }
 
-// one UDP exchange; empty on timeout
-Bytes udp_ask(std::uint16_t port, const Bytes &req, int timeout_ms = 1000)
+bool have_ipv6_loopback()
 {
-	Socket s(socket(AF_INET, SOCK_DGRAM, 0));
-	auto a = loopback(port);
-	sendto(s.fd(), req.data(), req.size(), 0, reinterpret_cast<sockaddr *>(&a), sizeof(a));
+	Socket s(socket(AF_INET6, SOCK_DGRAM, 0));
+	sockaddr_in6 a{};
+	a.sin6_family = AF_INET6;
+	a.sin6_addr = in6addr_loopback;
+	return s.valid() && bind(s.fd(), reinterpret_cast<sockaddr *>(&a), sizeof(a)) == 0;
+}
+
+// one UDP exchange; empty on timeout
+Bytes udp_ask(std::uint16_t port, const Bytes &req, int timeout_ms = 1000, bool v6 = false)
+{
+	Socket s(socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0));
+	if (v6) {
+		sockaddr_in6 a{};
+		a.sin6_family = AF_INET6;
+		a.sin6_port = htons(port);
+		a.sin6_addr = in6addr_loopback;
+		sendto(s.fd(), req.data(), req.size(), 0, reinterpret_cast<sockaddr *>(&a), sizeof(a));
+	} else {
+		auto a = loopback(port);
+		sendto(s.fd(), req.data(), req.size(), 0, reinterpret_cast<sockaddr *>(&a), sizeof(a));
+	}
 	pollfd p{s.fd(), POLLIN, 0};
 	if (poll(&p, 1, timeout_ms) != 1)
 		return {};
@@ -174,7 +191,9 @@ TEST(RealServer, NsdAnswersEqualTheRules)
 	const std::uint16_t port = free_port();
 	const std::string zone_path = src_dir + "/../../selftests/santactl/example.zone";
 	write(d + "/example.zone", read(zone_path));
+	const bool v6 = have_ipv6_loopback();
 	write(d + "/nsd.conf", "server:\n  ip-address: 127.0.0.1@" + std::to_string(port) +
+				       (v6 ? "\n  ip-address: ::1@" + std::to_string(port) : std::string()) +
 				       "\n  username: \"\"\n  zonesdir: \"" + d + "\"\n  database: \"\"\n  pidfile: \"" + d +
 				       "/nsd.pid\"\n  xfrdfile: \"" + d + "/xfrd.state\"\n  zonelistfile: \"" + d +
 				       "/zone.list\"\n  logfile: \"" + d +
@@ -185,16 +204,23 @@ TEST(RealServer, NsdAnswersEqualTheRules)
 	ASSERT_TRUE(wait_until([&] { return !udp_ask(port, probe, 200).empty(); })) << read(d + "/nsd.log");
 
 	dns::Zone z = dns::parse_zone(read(zone_path), zone_path);
-	auto rules = dns::compile(z, dns::Options{});
-	ASSERT_GT(rules.size(), 40U);
-	std::uint16_t id = 0x100;
-	for (const auto &r : rules) {
-		Bytes q = {static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id & 0xff)};
-		q.insert(q.end(), r.cond.begin(), r.cond.end());
-		auto want = reply_to(r, q);
-		ASSERT_TRUE(want);
-		EXPECT_EQ(hex(udp_ask(port, q)), hex(*want)) << "rule " << r.id << ": " << format_text(r);
-		id++;
+	for (bool ipv6 : {false, true}) {
+		if (ipv6 && !v6)
+			continue;
+		dns::Options o;
+		o.ipv6 = ipv6; // over IPv6, nsd puts the AAAA glue first
+		auto rules = dns::compile(z, o);
+		ASSERT_GT(rules.size(), 40U);
+		std::uint16_t id = 0x100;
+		for (const auto &r : rules) {
+			Bytes q = {static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id & 0xff)};
+			q.insert(q.end(), r.cond.begin(), r.cond.end());
+			auto want = reply_to(r, q);
+			ASSERT_TRUE(want);
+			EXPECT_EQ(hex(udp_ask(port, q, 1000, ipv6)), hex(*want))
+				<< (ipv6 ? "IPv6 " : "IPv4 ") << "rule " << r.id << ": " << format_text(r);
+			id++;
+		}
 	}
 	// what the rules do not answer, nsd answers differently (EDNS, case)
 	Bytes mixed = dns::query(2, "WWW.example.com", dns::A);
