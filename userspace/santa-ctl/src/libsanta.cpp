@@ -483,6 +483,9 @@ std::string explain(std::error_code ec, int optname)
 					       : "malformed rule (rejected by the kernel)";
 	case EPERM:
 		return "operation not permitted";
+	case EBUSY:
+		return "a TCP connection that uses its listener's rules cannot change them: change the "
+		       "listener's";
 	default:
 		return ec.message();
 	}

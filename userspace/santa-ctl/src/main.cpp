@@ -21,6 +21,7 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -368,8 +369,12 @@ struct Batches {
 
 	void add(const Rule &r)
 	{
-		if (list.empty() || list.back().count >= batch_size)
+		if (list.empty() || list.back().count >= batch_size) {
 			list.emplace_back();
+			// rules of a file tend to be alike: room for a batch of this one
+			list.back().data.reserve(std::min<std::size_t>(batch_size, 1U << 20) * encoded_size(r) * 5 / 4);
+			list.back().ids.reserve(std::min<std::size_t>(batch_size, 1U << 20));
+		}
 		auto &b = list.back();
 		encode(r, b.data);
 		b.count++;
@@ -741,7 +746,9 @@ std::string read_text(const std::string &path)
 	std::ifstream f(path, std::ios::binary);
 	if (!f)
 		throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
-	return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+	std::ostringstream ss;
+	ss << f.rdbuf();
+	return std::move(ss).str();
 }
 
 void emit(const Opts &o, const std::vector<Rule> &rules)

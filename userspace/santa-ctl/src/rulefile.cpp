@@ -59,7 +59,9 @@ std::string read_all(const std::string &path)
 	std::ifstream f(path, std::ios::binary);
 	if (!f)
 		throw std::invalid_argument("cannot read " + path);
-	return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+	std::ostringstream ss;
+	ss << f.rdbuf();
+	return std::move(ss).str();
 }
 
 std::string dir_of(const std::string &path)

@@ -104,8 +104,8 @@ struct santa_bulk {
  * struct santa_limits - per-socket limits the application sets
  * @max_ratio: largest reply payload per request payload byte, 0: no limit;
  *	a rule whose reply is larger lets the request through
- * @rate: replies per second from the kernel, 0: no limit; requests over
- *	the rate reach the application
+ * @rate: replies per second from the kernel, 0: no limit, at most 10^9;
+ *	requests over the rate reach the application
  * @burst: replies allowed at once above @rate (at least 1 with @rate)
  * @__reserved: must be zero
  */
@@ -198,5 +198,21 @@ struct santa_stats {
 	__u64 skipped;
 	__u64 fail_order;
 };
+
+/*
+ * sock_diag: TCP and UDP sockets with Santa state carry INET_DIAG_SANTA,
+ * which nests these attributes. New ones are only ever added.
+ */
+enum {
+	SANTA_DIAG_UNSPEC,
+	SANTA_DIAG_STATS,	/* struct santa_stats (may grow) */
+	SANTA_DIAG_SHARED,	/* flag: the rules of the listener the
+				 * connection was accepted from
+				 */
+	SANTA_DIAG_PAD,
+	__SANTA_DIAG_MAX,
+};
+
+#define SANTA_DIAG_MAX (__SANTA_DIAG_MAX - 1)
 
 #endif /* _UAPI_LINUX_SANTA_H */
