@@ -192,6 +192,21 @@ CONF
 	echo "# nsd num.queries: $q0 before the rules, $q1 after loading, $q2 after $nq offloaded queries; kernel hits v4 $((h1 - h0)) v6 $h6"
 	[ "$q2" = "$q1" ] && pass dns_nsd_saw_no_offloaded_query || fail dns_nsd_saw_no_offloaded_query "nsd counted $((q2 - q1)) more"
 	[ $((h1 - h0 + h6)) -eq "$nq" ] && pass dns_kernel_hits || fail dns_kernel_hits "$((h1 - h0 + h6)) hits for $nq queries"
+	# the counters without ptrace access: sock_diag, as nobody
+	ip netns exec srv setpriv --reuid nobody --regid nogroup --clear-groups "$SC" -j -s 'udp 192.0.2.1:53' diag >"$run/diag" 2>&1
+	dh=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d[0]["stats"]["hits"], len(d))' "$run/diag" 2>&1)
+	if [ "$dh" = "$((h1)) 1" ]; then
+		pass diag_unprivileged_counters
+	elif [ "$dh" = "IndexError: list index out of range" ] || grep -q '^\[\]$' "$run/diag"; then
+		# listed without Santa state: a kernel before INET_DIAG_SANTA
+		if S -j -s 'udp 192.0.2.1:53' diag --all | grep -q '"santa":false'; then
+			skip diag_unprivileged_counters "kernel has no INET_DIAG_SANTA (sock_diag patch)"
+		else
+			fail diag_unprivileged_counters "socket not listed by sock_diag"
+		fi
+	else
+		fail diag_unprivileged_counters "got '$dh' (santa-ctl stats: $h1): $(head -c 300 "$run/diag")"
+	fi
 	# EDNS(0) and 0x20 queries are not offloaded: nsd answers them
 	C dns 192.0.2.1 53 www.example.com A --edns >"$run/edns" 2>&1
 	C dns 192.0.2.1 53 WwW.ExAmple.com A >"$run/mixed" 2>&1

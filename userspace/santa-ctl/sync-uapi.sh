@@ -45,12 +45,26 @@ while read -r p; do
 done <"$patches/series"
 [ -f "$tmp/tree/$file" ] || { echo "sync-uapi: no patch in the series creates $file" >&2; exit 1; }
 
+# libsanta's INET_DIAG_SANTA (include/santa/diag.hpp) is INET_DIAG_SOCKOPT + 1
+diag_ok=1
+while read -r p; do
+	case "$p" in ''|'#'*) continue ;; esac
+	if grep -q "^+	INET_DIAG_SANTA," "$patches/$p" &&
+		! grep -B1 "^+	INET_DIAG_SANTA," "$patches/$p" | grep -q "^ 	INET_DIAG_SOCKOPT,"; then
+		diag_ok=0
+	fi
+done <"$patches/series"
+
 case $mode in
 print) cat "$tmp/tree/$file" ;;
 check)
 	if ! diff -u "$tmp/tree/$file" "$copy" >"$tmp/diff"; then
 		cat "$tmp/diff"
 		echo "FAIL: userspace/santa-ctl/include/uapi/linux/santa.h differs from the header of patches/ ($n patches): run userspace/santa-ctl/sync-uapi.sh" >&2
+		exit 1
+	fi
+	if [ "$diag_ok" -eq 0 ]; then
+		echo "FAIL: INET_DIAG_SANTA no longer follows INET_DIAG_SOCKOPT in patches/: update inet_diag_santa in include/santa/diag.hpp" >&2
 		exit 1
 	fi
 	echo "uapi header in sync with patches/ ($n patches touch it)"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // santa-ctl: manage the Santa rules of a running server's socket.
 #include "santa/attach.hpp"
+#include "santa/diag.hpp"
 #include "santa/proto.hpp"
 #include "santa/rulefile.hpp"
 #include "santa/santa.hpp"
@@ -21,6 +22,7 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -60,6 +62,7 @@ Objects:
   load       install a rule file (text or JSON), in bulk
   check      parse a rule file and report, without a socket
   socket     show the sockets that --sock finds and their owners
+  diag       Santa counters of every socket, from sock_diag (no privilege)
   dns        compile | load: rules from a zone file
   memcached  compile | load: rules answering `get KEY`
   http       compile | load: rules answering `GET /path`
@@ -127,6 +130,16 @@ const char *const socket_help = R"(Usage: santa-ctl -s 'PROTO ADDR:PORT' socket 
 
 Shows the sockets found (inode, local address, owning processes) and
 whether they take Santa options.
+)";
+
+const char *const diag_help = R"(Usage: santa-ctl [-s 'PROTO ADDR:PORT'] diag [udp|tcp] [--all]
+
+Lists the UDP and TCP sockets of this network namespace that have Santa
+state, with their counters, read with sock_diag (INET_DIAG_SANTA) as ss(8)
+reads socket details: no ptrace access to the servers, no root needed.
+TCP connections that use their listener's rules are marked "shared" (they
+show the listener's counters). --sock keeps the sockets bound to that
+local address; --all also lists sockets without Santa state.
 )";
 
 const char *const dns_help = R"(Usage: santa-ctl dns compile ZONEFILE [OPTIONS]
@@ -741,6 +754,82 @@ int cmd_socket(const Opts &o, const std::vector<std::string> &a)
 	return 0;
 }
 
+int cmd_diag(const Opts &o, const std::vector<std::string> &a)
+{
+	bool all = false;
+	std::vector<Proto> protos = {Proto::udp, Proto::tcp};
+	for (const auto &x : a) {
+		if (is_help(x)) {
+			std::fputs(diag_help, stdout);
+			return 0;
+		}
+		if (x == "udp")
+			protos = {Proto::udp};
+		else if (x == "tcp")
+			protos = {Proto::tcp};
+		else if (x == "--all")
+			all = true;
+		else if (x != "show")
+			throw UsageError("diag: unknown argument '" + x + "'");
+	}
+	std::optional<Endpoint> only;
+	if (!o.sock.empty()) {
+		try {
+			only = parse_endpoint(o.sock);
+		} catch (const std::invalid_argument &x) {
+			throw UsageError(x.what());
+		}
+		protos = {only->proto};
+	}
+	if (o.json)
+		std::printf("[");
+	bool first = true;
+	for (auto p : protos) {
+		std::vector<DiagSocket> socks;
+		if (auto ec = diag_dump(p, socks))
+			throw std::runtime_error("sock_diag dump of " + std::string(to_string(p)) + " sockets: " +
+						 ec.message() + " (kernel without CONFIG_INET_DIAG?)");
+		for (const auto &d : socks) {
+			if (!d.santa && !all)
+				continue;
+			if (only) {
+				ProcNetEntry pe;
+				pe.family = d.local.family;
+				pe.addr = d.local.addr;
+				pe.port = d.local.port;
+				if (!endpoint_matches(*only, pe))
+					continue;
+			}
+			const bool conn = p == Proto::tcp && d.state != 10; // not a listener
+			std::string name = to_string(d.local);
+			if (conn)
+				name += " peer " + to_string(d.remote).substr(4);
+			if (o.json) {
+				std::printf("%s{\"socket\":%s,\"inode\":%llu,\"state\":%u,\"santa\":%s,\"shared\":%s", first ? "" : ",",
+					    json_escape(name).c_str(), d.inode, d.state, d.santa ? "true" : "false",
+					    d.shared ? "true" : "false");
+				if (d.santa)
+					std::printf(",\"stats\":%s", json_stats(d.stats).c_str());
+				std::printf("}");
+			} else {
+				std::printf("%s inode %llu%s%s\n", name.c_str(), d.inode, d.shared ? " (listener's rules)" : "",
+					    d.santa ? "" : " no santa state");
+				if (d.santa) {
+					std::printf("   ");
+					for (std::size_t i = 0; i < d.stats.values.size(); i++)
+						std::printf(" %s %llu", Stats::name(i).c_str(),
+							    static_cast<unsigned long long>(d.stats.values[i]));
+					std::printf("\n");
+				}
+			}
+			first = false;
+		}
+	}
+	if (o.json)
+		std::printf("]\n");
+	return 0;
+}
+
 std::string read_text(const std::string &path)
 {
 	std::ifstream f(path, std::ios::binary);
@@ -1125,6 +1214,8 @@ int main(int argc, char **argv)
 			return cmd_socket(o, rest);
 		if (obj == "dns")
 			return cmd_dns(o, rest);
+		if (obj == "diag")
+			return cmd_diag(o, rest);
 		if (obj == "memcached")
 			return cmd_memcached(o, rest);
 		if (obj == "http")

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // Endpoints, /proc/net parsing, finding a socket's owner, pidfd_getfd.
 #include "santa/attach.hpp"
+#include "santa/diag.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -122,4 +123,23 @@ TEST(TakeFd, DuplicatesAnotherProcessSocket)
 	EXPECT_NE(why.find("no such file descriptor"), std::string::npos);
 	Socket gone = take_fd(999999999, 3, ec, why);
 	EXPECT_TRUE(ec);
+}
+
+TEST(Diag, DumpsOwnSocketWithoutSantaState)
+{
+	Socket u(bound(SOCK_DGRAM));
+	ASSERT_TRUE(u.valid());
+	std::vector<DiagSocket> socks;
+	if (auto ec = diag_dump(Proto::udp, socks))
+		GTEST_SKIP() << "no sock_diag here: " << ec.message();
+	const auto ino = socket_inode(getpid(), u.fd());
+	bool found = false;
+	for (const auto &d : socks)
+		if (d.inode == ino) {
+			found = true;
+			EXPECT_EQ(d.local.port, bound_port(u.fd()));
+			EXPECT_EQ(to_string(d.local), "udp 127.0.0.1:" + std::to_string(bound_port(u.fd())));
+			EXPECT_FALSE(d.santa); // not a Santa kernel, or no rule yet
+		}
+	EXPECT_TRUE(found);
 }

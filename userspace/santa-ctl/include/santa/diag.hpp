@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+// Santa counters of every socket of the network namespace through
+// sock_diag (INET_DIAG_SANTA), as ss(8) reads socket details: no ptrace
+// access to the servers is needed.
+#pragma once
+
+#include "santa/attach.hpp"
+#include "santa/santa.hpp"
+
+#include <cstdint>
+#include <system_error>
+#include <vector>
+
+namespace santa {
+
+// INET_DIAG_SANTA follows INET_DIAG_SOCKOPT in the series' inet_diag.h
+// (sync-uapi.sh --check verifies it); libc headers do not have it yet.
+inline constexpr unsigned short inet_diag_santa = 23;
+
+struct DiagSocket {
+	Proto proto = Proto::udp;
+	Endpoint local;
+	Endpoint remote;
+	unsigned state = 0;
+	unsigned long long inode = 0;
+	bool santa = false;  // the socket has Santa state (rules or limits)
+	bool shared = false; // a TCP connection using its listener's rules
+	Stats stats;
+};
+
+// Every UDP or TCP socket (IPv4 and IPv6) of the caller's network namespace.
+std::error_code diag_dump(Proto proto, std::vector<DiagSocket> &out);
+
+} // namespace santa
