@@ -25,7 +25,7 @@ esac
 
 BOOKWORM_PKGS=(
 	build-essential bc bison flex libelf-dev libssl-dev dwarves cpio kmod
-	ccache git xz-utils python3 rsync sparse
+	ccache git xz-utils python3 rsync sparse python3-docutils
 	qemu-system-x86 udev
 	python3-argcomplete python3-requests util-linux-extra kbd file
 	busybox-static iproute2 procps

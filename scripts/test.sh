@@ -13,7 +13,9 @@ usage() {
 Usage: scripts/test.sh [OPTIONS]
 
 Builds the kernel (incrementally, scripts/build-kernel.sh), then runs:
-  series    patches/ matches build/linux, checkpatch --strict per patch
+  series    scripts/review.sh: export, checkpatch --strict, sign-off and
+            subject per patch, cover letter, MAINTAINERS, kernel-doc,
+            Documentation, size of the hooks
   kunit     the KUnit suites built into the kernel, in the guest
   kselftest the Santa kselftests (tools/testing/selftests/net/santa), in
             the guest
@@ -62,44 +64,16 @@ if [ "$build" -eq 1 ]; then
 fi
 src="$top/build/linux"
 
-# --- series: what reviewers check first ---------------------------------------
+# --- series: what reviewers check first (scripts/review.sh) -------------------
 if want series; then
-	check "series: patches/ matches build/linux" \
-		"$top/scripts/export-patches.sh" --check >/dev/null
-	while read -r p; do
-		case "$p" in ''|'#'*) continue ;; esac
-		# FILE_PATH_CHANGES fires for any new file; the check below
-		# does what it asks, for every file the series adds
-		out=$(cd "$src" && perl scripts/checkpatch.pl --strict -q --no-tree \
-			--ignore FILE_PATH_CHANGES "$top/patches/$p" 2>&1)
-		if [ -z "$out" ]; then
-			pass "checkpatch --strict $p"
-		else
-			echo "$out" | head -n 20
-			fail "checkpatch --strict $p"
-		fi
-	done <"$top/patches/series"
-	# every file the series adds has the Santa MAINTAINERS entry
-	uncovered=""
-	for f in $(git -C "$src" diff --name-only --diff-filter=A v7.3-rc7 HEAD); do
-		(cd "$src" && perl scripts/get_maintainer.pl --no-git --no-rolestats -f "$f" |
-			grep -q 'santa-devel@example.org') || uncovered="$uncovered $f"
-	done
-	if [ -z "$uncovered" ]; then
-		pass "MAINTAINERS: the Santa entry covers every file the series adds"
-	else
-		fail "MAINTAINERS: no Santa entry for:$uncovered"
-	fi
-	# kernel-doc of the files the series adds (uapi, hook header, net/santa)
-	docs=$(cd "$src" && git diff --name-only --diff-filter=A v7.3-rc7 -- \
-		include net/santa | grep -E '\.[ch]$' | grep -v '_test\.c$')
-	out=$(cd "$src" && scripts/kernel-doc -none -Wall $docs 2>&1)
-	if [ -z "$out" ]; then
-		pass "kernel-doc -Wall: $(echo $docs | wc -w) files"
-	else
-		echo "$out" | head -n 20
-		fail "kernel-doc -Wall"
-	fi
+	while read -r line; do
+		case "$line" in
+		"PASS "*) pass "review: ${line#PASS }" ;;
+		"FAIL "*) fail "review: ${line#FAIL }" ;;
+		*" passed, "*" failed") ;;
+		*) echo "$line" ;;
+		esac
+	done < <("$top/scripts/review.sh" 2>&1)
 fi
 
 # --- kunit: results of the suites that ran at boot ---------------------------------

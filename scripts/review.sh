@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The checks a netdev reviewer (and netdev's CI) makes on the series, one
+# line per check: "PASS name" or "FAIL name", then "N passed, N failed".
+# Host-side and quick; --bisect adds scripts/check-series.sh (a build of
+# every patch, W=1 on the files it touches).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$top/scripts/lib.sh"
+
+usage() {
+	cat <<'USAGE'
+Usage: scripts/review.sh [--bisect] [--sparse]
+
+Checks patches/ against build/linux (made by scripts/build-kernel.sh):
+  export       patches/ is what scripts/export-patches.sh makes of build/linux
+  checkpatch   checkpatch.pl --strict, per patch
+  signoff      a Signed-off-by of the author, per patch
+  subject      netdev subject prefixes (net: santa:, udp:, tcp:,
+               selftests: net: santa:, docs: networking:), per patch
+  cover        the cover letter has base-commit, every patch, test results
+  maintainers  every file the series adds has the Santa MAINTAINERS entry
+  kernel-doc   scripts/kernel-doc -none -Wall on the C files the series adds
+               and on the files Documentation/ includes kernel-doc from
+  rst          Documentation/networking/santa.rst parses (docutils)
+  hooks        lines added outside net/santa/ (the paper: ~300), printed;
+               fails above 300
+  sparse       with --sparse: C=2 on net/santa (needs a sparse that knows
+               the compiler's builtins)
+  bisect       with --bisect: every patch builds, W=1 clean
+USAGE
+}
+
+bisect=0
+sparse=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--bisect) bisect=1; shift ;;
+	--sparse) sparse=1; shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "review: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	esac
+done
+
+src="$top/build/linux"
+[ -d "$src/.git" ] || die "no build/linux: run scripts/build-kernel.sh first"
+base=v7.3-rc7
+passed=0
+failed=0
+pass() { echo "PASS $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+
+if "$top/scripts/export-patches.sh" --check >/dev/null 2>&1; then
+	pass "export: patches/ matches build/linux"
+else
+	fail "export: patches/ differs from build/linux (scripts/export-patches.sh)"
+fi
+
+prefixes='^(net: santa: |udp: |tcp: |selftests: net: santa: |docs: networking: )'
+n=0
+while read -r p; do
+	case "$p" in ''|'#'*) continue ;; esac
+	n=$((n + 1))
+	f="$top/patches/$p"
+	# FILE_PATH_CHANGES fires for every new file; "maintainers" below
+	# does what it asks
+	out=$(cd "$src" && perl scripts/checkpatch.pl --strict -q --no-tree \
+		--ignore FILE_PATH_CHANGES "$f" 2>&1)
+	if [ -z "$out" ]; then
+		pass "checkpatch --strict: $p"
+	else
+		echo "$out" | head -n 20
+		fail "checkpatch --strict: $p"
+	fi
+	author=$(sed -n 's/^From: //p' "$f" | head -n 1)
+	if grep -qxF "Signed-off-by: $author" "$f"; then
+		pass "signoff: $p"
+	else
+		fail "signoff: $p has no 'Signed-off-by: $author'"
+	fi
+	subject=$(sed -n 's/^Subject: \[PATCH[^]]*\] //p' "$f" | head -n 1)
+	if echo "$subject" | grep -Eq "$prefixes"; then
+		pass "subject: $subject"
+	else
+		fail "subject: '$subject' has no netdev prefix"
+	fi
+done <"$top/patches/series"
+
+cover="$top/patches/0000-cover-letter.patch"
+missing=""
+grep -q "^base-commit: $(git -C "$src" rev-parse "$base")" "$cover" || missing="$missing base-commit"
+grep -q "^Tested:" "$cover" || missing="$missing test-results"
+for i in $(seq 1 "$n"); do
+	grep -q "patch $i " "$cover" || missing="$missing patch-$i"
+done
+if [ -z "$missing" ]; then
+	pass "cover letter: base-commit, all $n patches, test results"
+else
+	fail "cover letter: missing$missing"
+fi
+
+uncovered=""
+for f in $(git -C "$src" diff --name-only --diff-filter=A "$base" HEAD); do
+	(cd "$src" && perl scripts/get_maintainer.pl --no-git --no-rolestats -f "$f" |
+		grep -q 'santa-devel@example.org') || uncovered="$uncovered $f"
+done
+if [ -z "$uncovered" ]; then
+	pass "maintainers: the Santa entry covers every file the series adds"
+else
+	fail "maintainers: no Santa entry for:$uncovered"
+fi
+
+docs=$(cd "$src" && git diff --name-only --diff-filter=A "$base" -- include net/santa |
+	grep -E '\.[ch]$' | grep -v '_test\.c$')
+out=$(cd "$src" && scripts/kernel-doc -none -Wall $docs 2>&1)
+if [ -z "$out" ]; then
+	pass "kernel-doc -Wall: $(echo $docs | wc -w) files"
+else
+	echo "$out" | head -n 20
+	fail "kernel-doc -Wall"
+fi
+
+rst="$src/Documentation/networking/santa.rst"
+if [ -f "$rst" ]; then
+	# kernel-doc:: is a Sphinx directive: check what it includes above,
+	# and the rest with docutils
+	if ! python3 -c 'import docutils' 2>/dev/null; then
+		fail "rst: python3-docutils is not installed (scripts/install-deps.sh)"
+	elif out=$(sed '/^\.\. kernel-doc::/d' "$rst" |
+		python3 -m docutils --halt=warning - /dev/null 2>&1); then
+		pass "rst: Documentation/networking/santa.rst parses"
+	else
+		echo "$out" | head -n 10
+		fail "rst: Documentation/networking/santa.rst"
+	fi
+	if grep -qx '   santa' "$src/Documentation/networking/index.rst"; then
+		pass "rst: santa is in Documentation/networking/index.rst"
+	else
+		fail "rst: santa is not in Documentation/networking/index.rst"
+	fi
+fi
+
+hooks=$(git -C "$src" diff --numstat "$base" HEAD -- . ':!net/santa' ':!tools' \
+	':!Documentation' ':!MAINTAINERS' ':!include/uapi/linux/santa.h' \
+	':!include/net/santa.h' ':!include/trace/events/santa.h' |
+	awk '{ a += $1 } END { print a + 0 }')
+if [ "$hooks" -le 300 ]; then
+	pass "hooks: $hooks lines added outside net/santa/ and Santa's own headers (paper: ~300)"
+else
+	fail "hooks: $hooks lines added outside net/santa/ (paper: ~300)"
+fi
+
+if [ "$sparse" -eq 1 ]; then
+	kbuild_env
+	log="$top/build/logs/sparse.log"
+	if ! command -v sparse >/dev/null; then
+		fail "sparse: not installed"
+	elif make -C "$src" O="$top/build/obj" -s CC="$CC" C=2 net/santa/ >"$log" 2>&1 &&
+		! grep -E "net/santa/.*(warning|error):" "$log"; then
+		pass "sparse: net/santa clean"
+	else
+		grep -E "(warning|error):" "$log" | head -n 10
+		fail "sparse: net/santa (build/logs/sparse.log)"
+	fi
+fi
+
+if [ "$bisect" -eq 1 ]; then
+	while read -r line; do
+		case "$line" in
+		"PASS "*) pass "bisect: ${line#PASS }" ;;
+		"FAIL "*) fail "bisect: ${line#FAIL }" ;;
+		esac
+	done < <("$top/scripts/check-series.sh" 2>&1)
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
