@@ -638,10 +638,11 @@ int cmd_monitor(const Opts &o, const std::vector<std::string> &a)
 
 int cmd_limits(const Opts &o, const std::vector<std::string> &a)
 {
-	if (!a.empty() && is_help(a[0])) {
-		std::fputs(limits_help, stdout);
-		return 0;
-	}
+	for (const auto &x : a)
+		if (is_help(x)) {
+			std::fputs(limits_help, stdout);
+			return 0;
+		}
 	if (a.empty() || a[0] == "show") {
 		auto targets = resolve(o);
 		if (o.json)
