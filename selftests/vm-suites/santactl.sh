@@ -160,6 +160,10 @@ CONF
 	dig_q 192.0.2.1 chain.example.com A >"$run/dig2.before"
 	kdig_q() { ip netns exec cli kdig +noedns +retry=0 +time=2 "@$1" "$2" "$3" | grep -vE '^;; (Received|Time|From|;; ->>HEADER)|^;; ->>HEADER|^$'; }
 	kdig_q 192.0.2.1 txt.example.com TXT >"$run/kdig.before"
+	C dns 192.0.2.1 53 www.example.com A --edns >"$run/edns.before"
+	# dig +nocookie: EDNS(0) with UDP size 1232 and no option
+	digc_q() { ip netns exec cli dig +nocookie +tries=1 +time=2 "@$1" "$2" "$3" | grep -vE '^;; (Query time|WHEN|SERVER|MSG SIZE)|^;; ->>HEADER|^; <<>>|^$'; }
+	digc_q 192.0.2.1 alias.example.com A >"$run/digc.before"
 	q0=$(nsdq)
 	check dns_load S -s 'udp 192.0.2.1:53' dns load "$zone"
 	check dns_load_ipv6 S -s 'udp [2001:db8::1]:53' dns load "$zone"
@@ -214,6 +218,15 @@ CONF
 	[ $((q3 - q2)) -eq 2 ] && grep -q "03577757" "$run/mixed" && pass dns_edns_and_0x20_reach_nsd || fail dns_edns_and_0x20_reach_nsd "nsd saw $((q3 - q2)) of 2"
 	ip netns exec cli dig +tries=1 +time=2 @192.0.2.1 www.example.com A >"$run/dig.edns" 2>&1
 	grep -q "status: NOERROR" "$run/dig.edns" && grep -q "192.0.2.10" "$run/dig.edns" && pass dns_dig_default_edns_answered || fail dns_dig_default_edns_answered
+	# with --edns 1232, plain EDNS(0) queries (no cookie) are offloaded too
+	check dns_load_edns S -q -s 'udp 192.0.2.1:53' dns load --flush --edns 1232 "$zone"
+	q4=$(nsdq)
+	C dns 192.0.2.1 53 www.example.com A --edns --count 3 >"$run/edns.after" 2>&1
+	digc_q 192.0.2.1 alias.example.com A >"$run/digc.after"
+	q5=$(nsdq)
+	cmp -s "$run/edns.before" "$run/edns.after" && [ -s "$run/edns.after" ] && pass dns_edns_identical || fail dns_edns_identical "nsd $(cat "$run/edns.before") kernel $(cat "$run/edns.after")"
+	cmp -s "$run/digc.before" "$run/digc.after" && grep -q "udp: 1232" "$run/digc.after" && pass dns_dig_nocookie_edns_identical || fail dns_dig_nocookie_edns_identical "$(diff "$run/digc.before" "$run/digc.after" | head -5)"
+	[ "$q4" = "$q5" ] && pass dns_edns_nsd_saw_no_query || fail dns_edns_nsd_saw_no_query "nsd counted $((q5 - q4))"
 fi
 
 # ---- memcached -----------------------------------------------------------------

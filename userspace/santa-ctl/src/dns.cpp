@@ -364,6 +364,28 @@ Bytes query(std::uint16_t id, std::string_view name, std::uint16_t qtype, std::u
 	return q;
 }
 
+namespace {
+
+// OPT pseudo-RR: root name, type 41, UDP size, extended rcode 0, version 0,
+// flags (DO), no options
+Bytes opt_rr(std::uint16_t size, bool dnssec_ok)
+{
+	return {0, 0, 41, static_cast<std::uint8_t>(size >> 8), static_cast<std::uint8_t>(size & 0xff),
+		0, 0, static_cast<std::uint8_t>(dnssec_ok ? 0x80 : 0), 0, 0, 0};
+}
+
+} // namespace
+
+Bytes query_edns(std::uint16_t id, std::string_view name, std::uint16_t qtype, std::uint16_t udp_size, bool dnssec_ok,
+		 std::uint8_t flags2, std::uint8_t flags3)
+{
+	Bytes q = query(id, name, qtype, flags2, flags3);
+	q[11] = 1; // ARCOUNT
+	Bytes opt = opt_rr(udp_size, dnssec_ok);
+	q.insert(q.end(), opt.begin(), opt.end());
+	return q;
+}
+
 Zone parse_zone(std::string_view text, const std::string &file, const std::string &origin_in)
 {
 	Zone z;
@@ -614,23 +636,38 @@ std::vector<Rule> compile(const Zone &z, const Options &o, std::vector<std::stri
 					p.b[9] = static_cast<std::uint8_t>(ns_count & 0xff);
 					p.b[10] = static_cast<std::uint8_t>(ar_count >> 8);
 					p.b[11] = static_cast<std::uint8_t>(ar_count & 0xff);
-					if (p.b.size() > o.max_reply) {
-						if (f2 == o.flags2.front() && f3 == o.flags3.front())
-							note(qname + " " + type_name(qtype) + ": answer of " +
-							     std::to_string(p.b.size()) + " bytes is over " +
-							     std::to_string(o.max_reply) + ", left to the server");
-						continue;
+					auto add = [&](const Bytes &q, const Bytes &reply) {
+						Rule r;
+						r.id = id++;
+						r.flags = flag_exact_len;
+						r.cond_off = 2;
+						r.cond.assign(q.begin() + 2, q.end());
+						r.reply_len = static_cast<std::uint32_t>(reply.size());
+						r.procs.push_back(Proc::copy(0, 0, 2));
+						r.procs.push_back(Proc::put(2, Bytes(reply.begin() + 2, reply.end())));
+						out.push_back(std::move(r));
+					};
+					const bool first = f2 == o.flags2.front() && f3 == o.flags3.front();
+					if (p.b.size() <= o.max_reply)
+						add(query(0, qname, qtype, f2, f3), p.b);
+					else if (first)
+						note(qname + " " + type_name(qtype) + ": answer of " + std::to_string(p.b.size()) +
+						     " bytes is over " + std::to_string(o.max_reply) + ", left to the server");
+					for (auto size : o.edns_sizes) {
+						for (bool dnssec_ok : {false, true}) {
+							Bytes reply = p.b;
+							const auto ar = static_cast<std::uint16_t>(ar_count + 1);
+							reply[10] = static_cast<std::uint8_t>(ar >> 8);
+							reply[11] = static_cast<std::uint8_t>(ar & 0xff);
+							Bytes opt = opt_rr(o.server_edns_size, dnssec_ok);
+							reply.insert(reply.end(), opt.begin(), opt.end());
+							// larger answers need truncation, which the server does
+							if (reply.size() > std::min<std::size_t>({size, o.server_edns_size, 65507}) ||
+							    size < 512)
+								continue;
+							add(query_edns(0, qname, qtype, size, dnssec_ok, f2, f3), reply);
+						}
 					}
-					Bytes q = query(0, qname, qtype, f2, f3);
-					Rule r;
-					r.id = id++;
-					r.flags = flag_exact_len;
-					r.cond_off = 2;
-					r.cond.assign(q.begin() + 2, q.end());
-					r.reply_len = static_cast<std::uint32_t>(p.b.size());
-					r.procs.push_back(Proc::copy(0, 0, 2));
-					r.procs.push_back(Proc::put(2, Bytes(p.b.begin() + 2, p.b.end())));
-					out.push_back(std::move(r));
 				}
 			}
 		}

@@ -149,8 +149,8 @@ Compiles the A, AAAA, TXT and CNAME answers of a zone into exact-length
 rules on standard queries (one question, no EDNS): the condition is bytes
 2.. of the query (flags, counts, question); the reply copies the
 transaction id. One rule per name, type and flags variant. Queries with
-EDNS(0), other flags, or names in other letter case (0x20) do not match and
-reach the server.
+EDNS(0) (unless --edns), other flags, or names in other letter case (0x20)
+do not match and reach the server.
 
 Options:
   --origin NAME      zone origin when the file has no $ORIGIN
@@ -164,6 +164,11 @@ Options:
   --cd               also answer queries with CD set
   --types LIST       query types, comma separated (default A,AAAA,TXT,CNAME)
   --max-reply N      skip answers longer than N bytes (default 512)
+  --edns SIZES       also answer EDNS(0) queries whose OPT record has one of
+                     these UDP sizes (comma separated, e.g. 1232,4096), DO 0
+                     or 1 and no options (no cookie): 2 more rules per size
+                     and variant; the answer carries the server's OPT
+  --server-edns-size N   the server's own EDNS UDP size (nsd: 1232)
   --first-id N       id of the first rule (default 1)
 )";
 
@@ -923,6 +928,25 @@ int cmd_dns(const Opts &o, const std::vector<std::string> &a)
 			d.first_id = to_u32(val(), x);
 		else if (x == "--max-reply")
 			d.max_reply = to_u32(val(), x);
+		else if (x == "--edns") {
+			const std::string &list = val();
+			std::size_t s = 0;
+			while (s <= list.size()) {
+				auto c = list.find(',', s);
+				auto n = to_u32(list.substr(s, c == std::string::npos ? std::string::npos : c - s), "--edns");
+				if (n < 512 || n > 65535)
+					throw UsageError("--edns: UDP sizes are 512..65535");
+				d.edns_sizes.push_back(static_cast<std::uint16_t>(n));
+				if (c == std::string::npos)
+					break;
+				s = c + 1;
+			}
+		} else if (x == "--server-edns-size") {
+			auto n = to_u32(val(), x);
+			if (n < 512 || n > 65535)
+				throw UsageError("--server-edns-size: 512..65535");
+			d.server_edns_size = static_cast<std::uint16_t>(n);
+		}
 		else if (x == "--types") {
 			d.qtypes.clear();
 			const std::string &list = val();

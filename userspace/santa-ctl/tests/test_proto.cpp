@@ -139,6 +139,30 @@ TEST(Dns, WhatFallsThrough)
 	EXPECT_EQ((*r)[3], 0x00); // nsd clears CD in its answer
 }
 
+TEST(Dns, EdnsRulesOnRequest)
+{
+	dns::Zone z = dns::parse_zone(read(zone_file), "example.zone");
+	dns::Options o;
+	o.edns_sizes = {1232};
+	auto rules = dns::compile(z, o);
+	auto plain = answer(rules, dns::query(9, "www.example.com", dns::A));
+	auto e = answer(rules, dns::query_edns(9, "www.example.com", dns::A, 1232, false));
+	auto d = answer(rules, dns::query_edns(9, "www.example.com", dns::A, 1232, true));
+	ASSERT_TRUE(plain && e && d);
+	// the same message, one more additional record: nsd's OPT (1232, DO echoed)
+	ASSERT_EQ(e->size(), plain->size() + 11);
+	EXPECT_EQ((*e)[11], (*plain)[11] + 1);
+	EXPECT_EQ(hex(Bytes(e->end() - 11, e->end())), "00002904d0000000000000");
+	EXPECT_EQ(hex(Bytes(d->end() - 11, d->end())), "00002904d0000080000000");
+	// other sizes, and OPT records with options (cookies), are not offloaded
+	EXPECT_FALSE(answer(rules, dns::query_edns(9, "www.example.com", dns::A, 4096, false)));
+	Bytes cookie = dns::query_edns(9, "www.example.com", dns::A, 1232, false);
+	cookie[cookie.size() - 1] = 12;
+	for (int i = 0; i < 12; i++)
+		cookie.push_back(static_cast<std::uint8_t>(i == 1 ? 10 : i == 3 ? 8 : i));
+	EXPECT_FALSE(answer(rules, cookie));
+}
+
 TEST(Dns, MinimalResponses)
 {
 	dns::Zone z = dns::parse_zone("$ORIGIN example.com.\n$TTL 1h\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\nwww A 192.0.2.10\n",

@@ -209,8 +209,9 @@ TEST(RealServer, NsdAnswersEqualTheRules)
 			continue;
 		dns::Options o;
 		o.ipv6 = ipv6; // over IPv6, nsd puts the AAAA glue first
+		o.edns_sizes = {1232, 4096};
 		auto rules = dns::compile(z, o);
-		ASSERT_GT(rules.size(), 40U);
+		ASSERT_GT(rules.size(), 300U);
 		std::uint16_t id = 0x100;
 		for (const auto &r : rules) {
 			Bytes q = {static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id & 0xff)};

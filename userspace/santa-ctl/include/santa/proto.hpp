@@ -47,6 +47,11 @@ struct Options {
 	std::uint32_t first_id = 1;
 	std::size_t max_reply = 512;                   // larger answers are left to the server
 	std::vector<std::uint16_t> qtypes = {A, AAAA, TXT, CNAME};
+	// EDNS(0): also answer queries with an OPT record of exactly these UDP
+	// sizes, DO 0 or 1, no options (no cookie); the answer carries the
+	// server's OPT (nsd: size 1232, DO echoed)
+	std::vector<std::uint16_t> edns_sizes;
+	std::uint16_t server_edns_size = 1232;
 };
 
 // One rule per (name, type, flag variant) that has a positive answer.
@@ -56,6 +61,9 @@ std::vector<Rule> compile(const Zone &z, const Options &o, std::vector<std::stri
 // A standard query (no EDNS): id, flags bytes 2 and 3, name as given.
 Bytes query(std::uint16_t id, std::string_view name, std::uint16_t qtype, std::uint8_t flags2 = 0x01,
 	    std::uint8_t flags3 = 0x00);
+// The same with an OPT record (UDP size, DO bit, no options).
+Bytes query_edns(std::uint16_t id, std::string_view name, std::uint16_t qtype, std::uint16_t udp_size, bool dnssec_ok,
+		 std::uint8_t flags2 = 0x01, std::uint8_t flags3 = 0x00);
 std::uint16_t type_from_name(std::string_view s); // 0 if unknown
 Bytes name_wire(std::string_view name);           // uncompressed, as written
 
