@@ -81,8 +81,14 @@ std::error_code dump_family(Proto proto, int family, std::vector<DiagSocket> &ou
 		}
 		auto len = static_cast<unsigned>(n);
 		for (auto *h = reinterpret_cast<nlmsghdr *>(buf.data()); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-			if (h->nlmsg_type == NLMSG_DONE)
-				return {};
+			if (h->nlmsg_type == NLMSG_DONE) {
+				// a dump's error (no handler for the protocol: ENOENT)
+				// comes in the payload of NLMSG_DONE
+				int err = 0;
+				if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(err)))
+					std::memcpy(&err, NLMSG_DATA(h), sizeof(err));
+				return err < 0 ? errno_code(-err) : std::error_code{};
+			}
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				const auto *e = static_cast<const nlmsgerr *>(NLMSG_DATA(h));
 				return errno_code(e->error < 0 ? -e->error : EPROTO);

@@ -389,9 +389,11 @@ struct Batches {
 	{
 		if (list.empty() || list.back().count >= batch_size) {
 			list.emplace_back();
-			// rules of a file tend to be alike: room for a batch of this one
-			list.back().data.reserve(std::min<std::size_t>(batch_size, 1U << 20) * encoded_size(r) * 5 / 4);
-			list.back().ids.reserve(std::min<std::size_t>(batch_size, 1U << 20));
+			// rules of a file tend to be alike: room for a batch of this
+			// one, at most 64 MiB ahead (a 1 MiB HTTP rule is one rule)
+			const std::size_t n = std::min<std::size_t>(batch_size, 1U << 20);
+			list.back().data.reserve(std::min<std::size_t>(n * (encoded_size(r) + encoded_size(r) / 4), 64U << 20));
+			list.back().ids.reserve(n);
 		}
 		auto &b = list.back();
 		encode(r, b.data);
@@ -794,7 +796,10 @@ int cmd_diag(const Opts &o, const std::vector<std::string> &a)
 		std::vector<DiagSocket> socks;
 		if (auto ec = diag_dump(p, socks))
 			throw std::runtime_error("sock_diag dump of " + std::string(to_string(p)) + " sockets: " +
-						 ec.message() + " (kernel without CONFIG_INET_DIAG?)");
+						 ec.message() +
+						 (ec.value() == ENOENT ? " (kernel without CONFIG_INET_DIAG / CONFIG_INET_" +
+										 std::string(p == Proto::udp ? "UDP" : "TCP") + "_DIAG)"
+								       : ""));
 		for (const auto &d : socks) {
 			if (!d.santa && !all)
 				continue;
