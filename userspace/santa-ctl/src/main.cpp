@@ -619,7 +619,7 @@ int cmd_monitor(const Opts &o, const std::vector<std::string> &a)
 				for (std::size_t k = 0; k < st.values.size(); k++) {
 					double r = n == 0 || k >= prev[i].values.size()
 							   ? 0.0
-							   : static_cast<double>(st.values[k] - prev[i].values[k]) / dt;
+							   : (static_cast<double>(st.values[k]) - static_cast<double>(prev[i].values[k])) / dt;
 					std::printf("%s%s:%.1f", k ? "," : "", json_escape(Stats::name(k)).c_str(), r);
 				}
 				std::printf("}}\n");
@@ -630,7 +630,7 @@ int cmd_monitor(const Opts &o, const std::vector<std::string> &a)
 						    static_cast<unsigned long long>(st.values[k]));
 					if (n != 0 && k < prev[i].values.size() && k >= 2)
 						std::printf("  %10.1f/s",
-							    static_cast<double>(st.values[k] - prev[i].values[k]) / dt);
+							    (static_cast<double>(st.values[k]) - static_cast<double>(prev[i].values[k])) / dt);
 					std::printf("\n");
 				}
 				for (const auto &r : rules)
