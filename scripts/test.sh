@@ -19,13 +19,15 @@ Builds the kernel (incrementally, scripts/build-kernel.sh), then runs:
   kunit     the KUnit suites built into the kernel, in the guest
   kselftest the Santa kselftests (tools/testing/selftests/net/santa), in
             the guest
+  santactl  santa-ctl/libsanta: build, ctest, clang-tidy, then santa-ctl
+            against real nsd, memcached and nginx in the guest
   demo      the demo of the README's first command, checked
 Each check prints "PASS name" or "FAIL name"; the last line is
 "N passed, N failed" and the exit status is 1 if anything failed.
 
 Options:
   --no-build      use the kernel already built
-  --only GROUP    run one group (series, kunit, kselftest, demo)
+  --only GROUP    run one group (series, kunit, kselftest, santactl, demo)
   --timeout SEC   guest timeout per suite (default 1200)
   -h, --help      this help
 USAGE
@@ -114,6 +116,17 @@ if want kselftest; then
 		done < <(grep -E '^(not )?ok [0-9]+ ' "$tap")
 		[ "$rc" -eq 0 ] || fail "kselftest: a test program failed (status $rc)"
 	fi
+fi
+
+# --- santactl: santa-ctl/libsanta unit tests, then against real servers in the guest
+if want santactl; then
+	while IFS= read -r line; do
+		case "$line" in
+		"PASS "*) pass "santa-ctl: ${line#PASS }" ;;
+		"FAIL "*) fail "santa-ctl: ${line#FAIL }" ;;
+		"SKIP "*) echo "SKIP santa-ctl: ${line#SKIP }" ;;
+		esac
+	done < <("$top/scripts/test-santactl.sh" --vm --no-deps 2>&1)
 fi
 
 # --- demo: the README's first command, in the guest -----------------------------
