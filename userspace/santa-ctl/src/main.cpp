@@ -201,8 +201,8 @@ Options:
   --no-last-modified
   --date EPOCH       Date header (default: now)
 
-The reply must fit net.santa.max_reply_len (default 65507, at most
-1048576 bytes including the headers).
+The reply must fit net.santa.max_reply_len (default and at most
+2097152 bytes, the headers included).
 )";
 
 struct Opts {
