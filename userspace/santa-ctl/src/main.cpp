@@ -1167,7 +1167,7 @@ int cmd_http(const Opts &o, const std::vector<std::string> &a)
 						 " bytes, over net.santa.max_reply_len=" + std::to_string(lim) +
 						 " (raise it: sysctl -w net.santa.max_reply_len=" +
 						 std::to_string(std::min<std::uint32_t>(engine_reply_max, r.reply_len)) +
-						 (r.reply_len > engine_reply_max ? "; the kernel's maximum is 1048576" : "") +
+						 (r.reply_len > engine_reply_max ? "; the kernel's maximum is 2097152" : "") +
 						 ")");
 	}
 	deliver(o, mode, {r}, flush);

@@ -25,7 +25,7 @@ inline constexpr std::uint32_t cond_max_len = 1024;
 inline constexpr std::uint32_t cond_max_off = 4096;
 inline constexpr std::uint32_t max_procs = 16;
 inline constexpr std::uint32_t rule_align = 8;
-inline constexpr std::uint32_t engine_reply_max = 1U << 20;
+inline constexpr std::uint32_t engine_reply_max = 1U << 21;
 
 using Bytes = std::vector<std::uint8_t>;
 
