@@ -64,10 +64,7 @@ while read -r p; do
 	case "$p" in ''|'#'*) continue ;; esac
 	n=$((n + 1))
 	f="$top/patches/$p"
-	# FILE_PATH_CHANGES fires for every new file; "maintainers" below
-	# does what it asks
-	out=$(cd "$src" && perl scripts/checkpatch.pl --strict -q --no-tree \
-		--ignore FILE_PATH_CHANGES "$f" 2>&1)
+	out=$(cd "$src" && perl scripts/checkpatch.pl --strict -q --no-tree "$f" 2>&1)
 	if [ -z "$out" ]; then
 		pass "checkpatch --strict: $p"
 	else
