@@ -63,3 +63,21 @@ kunit_parse() {
 	kunit_skipped=${kunit_skipped:-0}
 	[ -n "$kunit_line" ]
 }
+
+# Count the checks a sub-command prints ("PASS name", "FAIL name",
+# "SKIP name: why") on stdin as the caller's own, named "PREFIX: name",
+# with the caller's pass and fail functions. Its own summary line is
+# dropped, anything else is shown as it is.
+relay_checks() {
+	local prefix=$1 line
+
+	while IFS= read -r line; do
+		case "$line" in
+		"PASS "*) pass "$prefix: ${line#PASS }" ;;
+		"FAIL "*) fail "$prefix: ${line#FAIL }" ;;
+		"SKIP "*) echo "SKIP $prefix: ${line#SKIP }" ;;
+		*" passed, "*" failed"*) ;;
+		*) echo "$line" ;;
+		esac
+	done
+}

@@ -164,12 +164,7 @@ if [ "$sparse" -eq 1 ]; then
 fi
 
 if [ "$bisect" -eq 1 ]; then
-	while read -r line; do
-		case "$line" in
-		"PASS "*) pass "bisect: ${line#PASS }" ;;
-		"FAIL "*) fail "bisect: ${line#FAIL }" ;;
-		esac
-	done < <("$top/scripts/check-series.sh" 2>&1)
+	relay_checks bisect < <("$top/scripts/check-series.sh" 2>&1)
 fi
 
 echo "$passed passed, $failed failed"

@@ -68,14 +68,7 @@ src="$top/build/linux"
 
 # --- series: what reviewers check first (scripts/review.sh) -------------------
 if want series; then
-	while read -r line; do
-		case "$line" in
-		"PASS "*) pass "review: ${line#PASS }" ;;
-		"FAIL "*) fail "review: ${line#FAIL }" ;;
-		*" passed, "*" failed") ;;
-		*) echo "$line" ;;
-		esac
-	done < <("$top/scripts/review.sh" 2>&1)
+	relay_checks review < <("$top/scripts/review.sh" 2>&1)
 fi
 
 # --- kunit: results of the suites that ran at boot ---------------------------------
@@ -120,13 +113,7 @@ fi
 
 # --- santactl: santa-ctl/libsanta unit tests, then against real servers in the guest
 if want santactl; then
-	while IFS= read -r line; do
-		case "$line" in
-		"PASS "*) pass "santa-ctl: ${line#PASS }" ;;
-		"FAIL "*) fail "santa-ctl: ${line#FAIL }" ;;
-		"SKIP "*) echo "SKIP santa-ctl: ${line#SKIP }" ;;
-		esac
-	done < <("$top/scripts/test-santactl.sh" --vm --no-deps 2>&1)
+	relay_checks santa-ctl < <("$top/scripts/test-santactl.sh" --vm --no-deps 2>&1)
 fi
 
 # --- demo: the README's first command, in the guest -----------------------------

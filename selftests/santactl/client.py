@@ -31,42 +31,42 @@ def dns_query(qid, name, qtype, flags2, flags3, edns):
 TYPES = {"A": 1, "NS": 2, "CNAME": 5, "TXT": 16, "AAAA": 28}
 
 
-def cmd_dns(a):
-    s = socket.socket(family(a.host), socket.SOCK_DGRAM)
-    s.settimeout(3)
-    answers = set()
-    for i in range(a.count):
-        qid = (0x1234 + i * 7919) & 0xFFFF
-        s.sendto(dns_query(qid, a.name, TYPES[a.type], a.flags2, a.flags3, a.edns), (a.host, a.port))
-        r = s.recv(65535)
-        if r[:2] != struct.pack(">H", qid):
-            print("wrong id", file=sys.stderr)
-            return 1
-        answers.add(r[2:].hex())
+def print_same(answers):
+    """Print the one answer all requests got; exit status 1 if they differ."""
     if len(answers) != 1:
-        print("answers differ between queries", file=sys.stderr)
+        print("answers differ between requests", file=sys.stderr)
         return 1
     print(answers.pop())
     return 0
+
+
+def udp_same_answer(host, port, count, id_name, make_id, make_request):
+    """Send count requests, each with its own 16-bit id in its first two
+    bytes; every answer must echo the id; the rest is printed by print_same()."""
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
+    s.settimeout(3)
+    answers = set()
+    for i in range(count):
+        rid = make_id(i)
+        s.sendto(make_request(rid), (host, port))
+        r = s.recv(65535)
+        if r[:2] != struct.pack(">H", rid):
+            print("wrong " + id_name, file=sys.stderr)
+            return 1
+        answers.add(r[2:].hex())
+    return print_same(answers)
+
+
+def cmd_dns(a):
+    return udp_same_answer(a.host, a.port, a.count, "id",
+                           lambda i: (0x1234 + i * 7919) & 0xFFFF,
+                           lambda qid: dns_query(qid, a.name, TYPES[a.type], a.flags2, a.flags3, a.edns))
 
 
 def cmd_mc_udp(a):
-    s = socket.socket(family(a.host), socket.SOCK_DGRAM)
-    s.settimeout(3)
-    answers = set()
-    for i in range(a.count):
-        rid = (0x4242 + i * 31) & 0xFFFF
-        s.sendto(struct.pack(">HHHH", rid, 0, 1, 0) + b"get %s\r\n" % a.key.encode(), (a.host, a.port))
-        r = s.recv(65535)
-        if r[:2] != struct.pack(">H", rid):
-            print("wrong request id", file=sys.stderr)
-            return 1
-        answers.add(r[2:].hex())
-    if len(answers) != 1:
-        print("answers differ", file=sys.stderr)
-        return 1
-    print(answers.pop())
-    return 0
+    return udp_same_answer(a.host, a.port, a.count, "request id",
+                           lambda i: (0x4242 + i * 31) & 0xFFFF,
+                           lambda rid: struct.pack(">HHHH", rid, 0, 1, 0) + b"get %s\r\n" % a.key.encode())
 
 
 def tcp_exchange(host, port, data, until, timeout=5):
@@ -88,11 +88,7 @@ def cmd_mc_tcp(a):
     for _ in range(a.count):
         r = tcp_exchange(a.host, a.port, b"get %s\r\n" % a.key.encode(), lambda b: b.endswith(b"END\r\n"))
         answers.add(r.hex())
-    if len(answers) != 1:
-        print("answers differ", file=sys.stderr)
-        return 1
-    print(answers.pop())
-    return 0
+    return print_same(answers)
 
 
 def cmd_mc_set(a):
@@ -123,11 +119,7 @@ def cmd_http(a):
         r = tcp_exchange(a.host, a.port, req.encode(), complete)
         r = re.sub(rb"Date: [^\r]*\r\n", b"Date: X\r\n", r)
         answers.add(r.hex())
-    if len(answers) != 1:
-        print("answers differ", file=sys.stderr)
-        return 1
-    print(answers.pop())
-    return 0
+    return print_same(answers)
 
 
 def cmd_ping(a):

@@ -11,15 +11,10 @@ for s in /sys/kernel/debug/kunit/santa*/; do
 done
 
 echo "== a DNS-like server in one namespace, a client in another (veth) =="
-ip netns add srv && ip netns add cli || exit 1
-trap 'ip netns del srv; ip netns del cli' EXIT
-ip link add veth-srv netns srv type veth peer name veth-cli netns cli
-ip -n srv addr add 192.0.2.1/24 dev veth-srv
-ip -n cli addr add 192.0.2.2/24 dev veth-cli
-ip -n srv link set veth-srv up
-ip -n cli link set veth-cli up
-ip -n srv link set lo up
-ip -n cli link set lo up
+# shellcheck source=selftests/vm-lib.sh
+. "$top/selftests/vm-lib.sh"
+vm_netns_add || exit 1
+trap vm_netns_del EXIT
 
 ready=$(mktemp -u /tmp/santa-demo.XXXXXX)
 ip netns exec srv python3 "$top/selftests/demo/santa_demo.py" server 0.0.0.0 5300 "$ready" &
@@ -47,25 +42,7 @@ if ! command -v nsd >/dev/null || [ ! -x "$sc" ]; then
 fi
 run=$(mktemp -d /tmp/santa-nsd.XXXXXX)
 cp "$zone" "$run/example.zone"
-cat >"$run/nsd.conf" <<CONF
-server:
-  ip-address: 192.0.2.1
-  port: 53
-  username: ""
-  zonesdir: "$run"
-  database: ""
-  pidfile: "$run/nsd.pid"
-  xfrdfile: "$run/xfrd.state"
-  zonelistfile: "$run/zone.list"
-  logfile: "$run/nsd.log"
-  server-count: 1
-remote-control:
-  control-enable: yes
-  control-interface: $run/nsd.ctl
-zone:
-  name: example.com
-  zonefile: example.zone
-CONF
+vm_nsd_conf "$run" 192.0.2.1
 ip netns exec srv nsd -d -c "$run/nsd.conf" &
 nsd=$!
 for _ in $(seq 100); do

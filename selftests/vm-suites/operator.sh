@@ -1,20 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Guest side of scripts/operator.sh: what an administrator sees while a
-# server offloads replies, with nstat, ss and tracefs (README, "Operator's
-# view"). The demo server of selftests/demo answers in one namespace, a
+# Guest suite (scripts/run-vm.sh --suite operator): what an administrator
+# sees while a server offloads replies, with nstat, santa-ctl diag and
+# tracefs (README, "Operator's view"). The demo server of selftests/demo answers in one namespace, a
 # client asks from another.
 set -u
 top=${SANTA_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-ip netns add srv && ip netns add cli || exit 1
-trap 'ip netns del srv; ip netns del cli' EXIT
-ip link add veth-srv netns srv type veth peer name veth-cli netns cli
-ip -n srv addr add 192.0.2.1/24 dev veth-srv
-ip -n cli addr add 192.0.2.2/24 dev veth-cli
-ip -n srv link set veth-srv up
-ip -n cli link set veth-cli up
-ip -n srv link set lo up
-ip -n cli link set lo up
+# shellcheck source=selftests/vm-lib.sh
+. "$top/selftests/vm-lib.sh"
+vm_netns_add || exit 1
+trap vm_netns_del EXIT
 
 T=/sys/kernel/tracing
 [ -d "$T/events/santa" ] || mount -t tracefs tracefs "$T"

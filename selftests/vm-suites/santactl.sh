@@ -9,6 +9,8 @@
 # Prints one line per check: PASS name / FAIL name: why / SKIP name: why.
 set -u
 top=${SANTA_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=selftests/vm-lib.sh
+. "$top/selftests/vm-lib.sh"
 SC=${SANTA_CTL:-$top/build/santa-ctl/santa-ctl}
 client=$top/selftests/santactl/client.py
 zone=$top/selftests/santactl/example.zone
@@ -29,8 +31,7 @@ cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	[ -f "$run/nginx/nginx.pid" ] && kill "$(cat "$run/nginx/nginx.pid")" 2>/dev/null
 	sleep 0.2
-	ip netns del srv 2>/dev/null
-	ip netns del cli 2>/dev/null
+	vm_netns_del
 	rm -rf "$run"
 }
 trap cleanup EXIT
@@ -48,17 +49,7 @@ no_tcp_offload() { grep -qE "Protocol not available|Operation not supported|no S
 [ -x "$SC" ] || { fail build "no santa-ctl at $SC (run scripts/test-santactl.sh)"; exit 1; }
 echo "# $(uname -r), santa-ctl $SC"
 
-ip netns add srv && ip netns add cli || { fail netns; exit 1; }
-ip link add veth-srv netns srv type veth peer name veth-cli netns cli
-ip -n srv addr add 192.0.2.1/24 dev veth-srv
-ip -n cli addr add 192.0.2.2/24 dev veth-cli
-ip -n srv addr add 2001:db8::1/64 dev veth-srv nodad
-ip -n cli addr add 2001:db8::2/64 dev veth-cli nodad
-for ns in srv cli; do
-	ip -n $ns link set lo up
-done
-ip -n srv link set veth-srv up
-ip -n cli link set veth-cli up
+vm_netns_add || { fail netns; exit 1; }
 
 # ---- the tool on a plain UDP server (an echo that says "APP ...") -----------
 ip netns exec srv python3 "$client" hold 192.0.2.1 7007 "$run/app.count" &
@@ -122,26 +113,7 @@ if ! command -v nsd >/dev/null; then
 else
 	mkdir -p "$run/nsd"
 	cp "$zone" "$run/nsd/example.zone"
-	cat >"$run/nsd/nsd.conf" <<CONF
-server:
-  ip-address: 192.0.2.1
-  ip-address: 2001:db8::1
-  port: 53
-  username: ""
-  zonesdir: "$run/nsd"
-  database: ""
-  pidfile: "$run/nsd/nsd.pid"
-  xfrdfile: "$run/nsd/xfrd.state"
-  zonelistfile: "$run/nsd/zone.list"
-  logfile: "$run/nsd/nsd.log"
-  server-count: 1
-remote-control:
-  control-enable: yes
-  control-interface: $run/nsd/nsd.ctl
-zone:
-  name: example.com
-  zonefile: example.zone
-CONF
+	vm_nsd_conf "$run/nsd" 192.0.2.1 2001:db8::1
 	ip netns exec srv nsd -d -c "$run/nsd/nsd.conf" &
 	pids+=($!)
 	nsdq() { ip netns exec srv nsd-control -c "$run/nsd/nsd.conf" stats_noreset | sed -n 's/^num.queries=//p'; }
