@@ -22,12 +22,15 @@ Builds the kernel (incrementally, scripts/build-kernel.sh), then runs:
   santactl  santa-ctl/libsanta: build, ctest, clang-tidy, then santa-ctl
             against real nsd, memcached and nginx in the guest
   demo      the demo of the README's first command, checked
+  bench     scripts/bench.sh --quick: the benchmarks end to end (numbers
+            printed, not judged; replies checked, every table filled)
 Each check prints "PASS name" or "FAIL name"; the last line is
 "N passed, N failed" and the exit status is 1 if anything failed.
 
 Options:
   --no-build      use the kernel already built
-  --only GROUP    run one group (series, kunit, kselftest, santactl, demo)
+  --only GROUP    run one group (series, kunit, kselftest, santactl, demo,
+                  bench)
   --timeout SEC   guest timeout per suite (default 1200)
   -h, --help      this help
 USAGE
@@ -50,7 +53,6 @@ passed=0
 failed=0
 pass() { echo "PASS $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
 
@@ -64,7 +66,6 @@ if [ "$build" -eq 1 ]; then
 	fi
 	pass "build-kernel ($(( $(date +%s) - start )) s)"
 fi
-src="$top/build/linux"
 
 # --- series: what reviewers check first (scripts/review.sh) -------------------
 if want series; then
@@ -123,6 +124,17 @@ if want demo; then
 	else
 		tail -n 15 "$top/build/demo.out"
 		fail "demo (build/demo.out)"
+	fi
+fi
+
+# --- bench: the benchmarks, quick mode: every table fills, every reply is right
+if want bench; then
+	bstart=$(date +%s)
+	if "$top/scripts/bench.sh" --quick --no-build >"$top/build/bench.out" 2>&1; then
+		pass "bench: quick run of scripts/bench.sh, every reply checked, every table filled ($(( $(date +%s) - bstart )) s)"
+	else
+		grep -E '^(ERROR|EMPTY)' "$top/build/bench.out" | head -n 10
+		fail "bench: quick run of scripts/bench.sh (build/bench.out)"
 	fi
 fi
 

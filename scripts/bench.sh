@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Benchmarks: real servers alone vs. offloaded by Santa, side by side in one
+# guest boot (selftests/vm-suites/bench.sh), and the same baselines on a
+# kernel built with CONFIG_SANTA=n. Prints tables with ratios; numbers go to
+# build/bench/.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$top/scripts/lib.sh"
+
+usage() {
+	cat <<'USAGE'
+Usage: scripts/bench.sh [OPTIONS]
+
+Builds the kernel (scripts/build-kernel.sh), santa-ctl and the load
+generator selftests/bench/santa-load.c, boots the kernel and runs, with the
+server on vCPU0 and the client on vCPU1 in two network namespaces:
+  dns        nsd alone vs. its records offloaded by santa-ctl: hit fraction
+             0-100 %, rules 1 .. 1M (10k in --quick); dnsperf cross-check
+  memcached  UDP and TCP, Zipf key popularity, hot 10 % / all keys offloaded
+  http       nginx (sendfile, keep-alive), 64 B, 1 KiB, 16 KiB; wrk cross-check
+  cost       the baselines on a CONFIG_SANTA=n build of the same tree
+Tables print requests/s and server CPU (vCPU0 busy us) per request, with
+ratios to the baseline measured in the same boot.
+
+Options:
+  --quick        2 s per run, rules up to 10k, no CONFIG_SANTA=n kernel: a
+                 few minutes; fails if a table is empty or a reply is wrong
+  --no-build     use the kernels and tools already built
+  --no-baseline  skip the CONFIG_SANTA=n kernel (full mode)
+  --plots DIR    write gnuplot PNGs of the sweeps to DIR
+  --only LIST    sections of the guest suite, e.g. "dns http" (default: all)
+  --kernel FILE  bzImage with Santa (default: build/obj/arch/x86/boot/bzImage)
+  -h, --help     this help
+USAGE
+}
+
+mode=full
+build=1
+baseline=1
+plots=""
+kernel="$top/build/obj/arch/x86/boot/bzImage"
+only="dns memcached http"
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) mode=quick; baseline=0; shift ;;
+	--no-build) build=0; shift ;;
+	--no-baseline) baseline=0; shift ;;
+	--plots) plots=$(realpath -m "$2"); shift 2 ;;
+	--kernel) kernel=$(realpath "$2"); shift 2 ;;
+	--only) only=$2; shift 2 ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	esac
+done
+
+bdir="$top/build/bench"
+mkdir -p "$bdir" "$top/build/logs"
+if [ "$build" -eq 1 ]; then
+	"$top/scripts/build-kernel.sh" >"$top/build/logs/bench-build.log" 2>&1 ||
+		die "kernel build failed (build/logs/bench-build.log)"
+	if [ "$baseline" -eq 1 ]; then
+		"$top/scripts/build-kernel.sh" --no-santa >>"$top/build/logs/bench-build.log" 2>&1 ||
+			die "CONFIG_SANTA=n build failed (build/logs/bench-build.log)"
+	fi
+fi
+if [ "$build" -eq 1 ] || [ ! -x "$top/build/santa-ctl/santa-ctl" ]; then
+	{ cmake -S "$top/userspace/santa-ctl" -B "$top/build/santa-ctl" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+		cmake --build "$top/build/santa-ctl" -j"$(nproc)"; } >"$top/build/logs/bench-santactl.log" 2>&1 ||
+		die "santa-ctl does not build (build/logs/bench-santactl.log)"
+fi
+gcc -O2 -Wall -Wextra -Werror -o "$bdir/santa-load" "$top/selftests/bench/santa-load.c" -lm ||
+	die "santa-load does not build"
+
+if [ "$baseline" -eq 1 ] && [ ! -f "$top/build/obj-nosanta/arch/x86/boot/bzImage" ]; then
+	die "no CONFIG_SANTA=n kernel: run without --no-build, or scripts/build-kernel.sh --no-santa"
+fi
+
+status=0
+guest() { # KERNEL-NAME BZIMAGE
+	info "$1 kernel: running the $mode benchmarks"
+	"$top/scripts/run-vm.sh" --kernel "$2" --timeout 3000 --out "$bdir/$1" \
+		--log "$top/build/logs/vm-bench-$1.log" -- \
+		env SANTA_BENCH_MODE="$mode" SANTA_BENCH_KERNEL="$1" SANTA_LOAD="$bdir/santa-load" \
+		SANTA_BENCH_ONLY="$only" SANTA_VMLINUX="$(dirname "$2")/../../../vmlinux" \
+		bash "$top/selftests/vm-suites/bench.sh" >"$bdir/$1.out" 2>&1 || status=1
+	grep -E '^(ERROR|# )' "$bdir/$1.out" || true
+}
+guest santa "$kernel"
+if [ "$baseline" -eq 1 ]; then
+	guest nosanta "$top/build/obj-nosanta/arch/x86/boot/bzImage"
+fi
+
+dats=("$bdir/santa/bench.dat")
+[ "$baseline" -eq 0 ] || dats+=("$bdir/nosanta/bench.dat")
+python3 "$top/selftests/bench/report.py" --mode "$mode" --only "$only" ${plots:+--plots "$plots"} "${dats[@]}" |
+	tee "$bdir/report-$mode.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+exit "$status"

@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Tables (and plots) from the bench.dat files of selftests/vm-suites/bench.sh.
+
+report.py [--mode quick|full] [--plots DIR] SANTA.dat [NOSANTA.dat]
+
+Ratios compare runs of the same guest boot: throughput (requests/s) and
+server CPU per request (busy microseconds of the server's vCPU). Exits 1
+when a table has an empty row (a run that answered nothing).
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+FIELDS = ("rps", "srv_us", "cli_us", "srv_busy", "hit", "lost", "mismatched")
+
+
+def load(path):
+    rows = {}
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) != 10:
+                continue
+            d = {}
+            for k, v in zip(FIELDS, p[3:]):
+                try:
+                    d[k] = float(v)
+                except ValueError:
+                    d[k] = None
+            rows[(p[0], p[1], p[2])] = d
+    return rows
+
+
+def fmt(v, spec="%.0f"):
+    return "-" if v is None else spec % v
+
+
+def ratio(a, b):
+    if a is None or b is None or not b:
+        return None
+    return a / b
+
+
+class Table:
+    def __init__(self, title, cols):
+        self.title, self.cols, self.rows = title, cols, []
+
+    def add(self, *cells):
+        self.rows.append([c if isinstance(c, str) else fmt(c) for c in cells])
+
+    def show(self):
+        print("\n" + self.title)
+        w = [max(len(str(c)) for c in col) for col in zip(self.cols, *self.rows)]
+        for r in [self.cols] + self.rows:
+            print("  " + "  ".join(str(c).rjust(n) for c, n in zip(r, w)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mode", default="full")
+    ap.add_argument("--plots")
+    ap.add_argument("--only", default="dns memcached http",
+                    help="the sections that were run")
+    ap.add_argument("dat", nargs="+")
+    a = ap.parse_args()
+    s = load(a.dat[0])
+    base = load(a.dat[1]) if len(a.dat) > 1 else {}
+    missing = []
+
+    def get(key, field="rps", rows=s):
+        d = rows.get(key)
+        if d is None or not d.get("rps"):
+            missing.append(" ".join(key))
+            return None
+        return d.get(field)
+
+    def target(r, t):
+        if r is None:
+            return "-"
+        return "met (>= %.1fx)" % t if r >= t else "missed (< %.1fx)" % t
+
+    only = a.only.split()
+    alone = ("dns", "nsd", "alone")
+    counts = sorted({int(k[1]) for k in s if k[0] == "dns_rules"})
+    if "dns" in only:
+        dns_tables(s, get, target, alone, counts)
+    if "memcached" in only:
+        memcached_table(get, target)
+    if "http" in only:
+        http_table(s, get, target)
+    if base:
+        cost_table(base, get, only)
+    if a.plots and "dns" in only:
+        plots(a.plots, s, alone, counts)
+    if missing:
+        print("\nEMPTY: " + ", ".join(sorted(set(missing))))
+        return 1
+    return 0
+
+
+def dns_tables(s, get, target, alone, counts):
+    # DNS: hit fraction
+    t = Table("DNS (nsd alone vs. santa-ctl offload, by % of requests that hit)",
+              ["hit%", "req/s", "x nsd", "srv us/req", "nsd/santa CPU", "target"])
+    t.add("nsd", get(alone), "1.00", fmt(get(alone, "srv_us"), "%.1f"), "1.00", "")
+    for f in (0, 25, 50, 75, 100):
+        k = ("dns", "hit%d" % f, "santa")
+        rr = ratio(get(k), get(alone))
+        cr = ratio(get(alone, "srv_us"), get(k, "srv_us"))
+        t.add(fmt(get(k, "hit")), get(k), fmt(rr, "%.2f"), fmt(get(k, "srv_us"), "%.1f"),
+              fmt(cr, "%.2f"), target(cr, 5.5) if f == 100 else "")
+    dp_a, dp_s = s.get(("dns", "dnsperf", "alone")), s.get(("dns", "dnsperf", "santa"))
+    if dp_a and dp_s:
+        t.add("dnsperf", dp_s["rps"], fmt(ratio(dp_s["rps"], dp_a["rps"]), "%.2f"),
+              "-", "-", "dnsperf alone %.0f/s" % dp_a["rps"])
+    t.show()
+
+    # DNS: number of rules
+    t = Table("DNS, 100 % hits, names sharing a 40-byte prefix (rules installed)",
+              ["rules", "req/s", "x 1 rule", "srv us/req", "target"])
+    one = ("dns_rules", "1", "santa")
+    for n in counts:
+        k = ("dns_rules", str(n), "santa")
+        r = ratio(get(k), get(one))
+        t.add(str(n), get(k), fmt(r, "%.2f"), fmt(get(k, "srv_us"), "%.1f"),
+              target(r, 0.9) if n == counts[-1] else "")
+    t.show()
+
+
+def memcached_table(get, target):
+    t = Table("memcached (Zipf 0.99 over 1000 keys; hot100: the 100 most popular "
+              "offloaded)", ["proto", "variant", "hit%", "req/s", "x alone",
+                             "srv us/req", "alone/santa CPU", "target"])
+    for proto, tgt in (("udp", 2.1), ("tcp", 1.6)):
+        ka = ("memcached", proto, "alone")
+        t.add(proto, "alone", "-", get(ka), "1.00", fmt(get(ka, "srv_us"), "%.1f"), "1.00", "")
+        for v in ("hot100", "all"):
+            k = ("memcached", proto, v)
+            cr = ratio(get(ka, "srv_us"), get(k, "srv_us"))
+            t.add(proto, v, fmt(get(k, "hit")), get(k), fmt(ratio(get(k), get(ka)), "%.2f"),
+                  fmt(get(k, "srv_us"), "%.1f"), fmt(cr, "%.2f"), target(cr, tgt))
+    t.show()
+
+
+def http_table(s, get, target):
+    t = Table("HTTP (nginx, sendfile, keep-alive, 16 connections)",
+              ["size", "alone req/s", "santa req/s", "x alone", "alone us/req",
+               "santa us/req", "alone/santa CPU", "wrk x", "target"])
+    for size in ("64", "1024", "16384"):
+        ka, ks = ("http", size, "alone"), ("http", size, "santa")
+        cr = ratio(get(ka, "srv_us"), get(ks, "srv_us"))
+        wa, ws = s.get(("http", "wrk" + size, "alone")), s.get(("http", "wrk" + size, "santa"))
+        wr = ratio(ws["rps"], wa["rps"]) if wa and ws else None
+        t.add(size, get(ka), get(ks), fmt(ratio(get(ks), get(ka)), "%.2f"),
+              fmt(get(ka, "srv_us"), "%.1f"), fmt(get(ks, "srv_us"), "%.1f"),
+              fmt(cr, "%.2f"), fmt(wr, "%.2f"), target(cr, 2.5) if size == "64" else "")
+    t.show()
+
+
+def cost_table(base, get, only):
+    t = Table("Cost of the series with no rules: CONFIG_SANTA=y vs =n (same tree, "
+              "two boots)", ["workload", "=n req/s", "=y req/s", "y/n",
+                             "=n us/req", "=y us/req", "y/n CPU"])
+    for k in (("dns", "nsd", "alone"), ("memcached", "udp", "alone"),
+              ("memcached", "tcp", "alone"), ("http", "64", "alone"),
+              ("http", "16384", "alone")):
+        if k[0] not in only:
+            continue
+        t.add(" ".join(k[:2]), get(k, rows=base), get(k),
+              fmt(ratio(get(k), get(k, rows=base)), "%.3f"),
+              fmt(get(k, "srv_us", rows=base), "%.1f"), fmt(get(k, "srv_us"), "%.1f"),
+              fmt(ratio(get(k, "srv_us"), get(k, "srv_us", rows=base)), "%.3f"))
+    t.show()
+
+
+def plots(pdir, s, alone, counts):
+    os.makedirs(pdir, exist_ok=True)
+    with open(os.path.join(pdir, "hits.dat"), "w") as f:
+        for fr in (0, 25, 50, 75, 100):
+            d = s.get(("dns", "hit%d" % fr, "santa"))
+            if d:
+                f.write("%d %s %s\n" % (fr, d["rps"], d["srv_us"]))
+    with open(os.path.join(pdir, "rules.dat"), "w") as f:
+        for n in counts:
+            d = s.get(("dns_rules", str(n), "santa"))
+            if d:
+                f.write("%d %s %s\n" % (n, d["rps"], d["srv_us"]))
+    na = s.get(alone, {}).get("rps") or 0
+    gp = """set terminal png size 800,480
+set grid
+set key left top
+set output '{d}/dns-hits.png'
+set title 'DNS: nsd with Santa, by fraction of requests that hit (TCG guest)'
+set xlabel 'requests answered by the kernel (%)'
+set ylabel 'requests/s'
+set y2label 'server CPU per request (us)'
+set ytics nomirror
+set y2tics
+plot '{d}/hits.dat' using 1:2 with linespoints title 'req/s', \\
+     {na} with lines dt 2 title 'nsd alone (req/s)', \\
+     '{d}/hits.dat' using 1:3 axes x1y2 with linespoints title 'server us/req'
+set output '{d}/dns-rules.png'
+set title 'DNS: 100 % hits, by number of rules (names share a 40-byte prefix)'
+set xlabel 'rules installed'
+set logscale x
+set key right top
+plot '{d}/rules.dat' using 1:2 with linespoints title 'req/s', \\
+     '{d}/rules.dat' using 1:3 axes x1y2 with linespoints title 'server us/req'
+    """.format(d=pdir, na=na)
+    subprocess.run(["gnuplot"], input=gp, text=True, check=True)
+    print("\nplots: %s/dns-hits.png, %s/dns-rules.png" % (pdir, pdir))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

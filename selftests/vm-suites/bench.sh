@@ -1,0 +1,291 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of scripts/bench.sh: real servers (nsd, memcached, nginx) in
+# namespace srv pinned to CPU0, the load generator (santa-load, dnsperf,
+# wrk) in namespace cli pinned to CPU1, veth between them with RPS so that
+# each side's receive path, and the kernel's replies, run on its own CPU.
+# Every run appends one line to $SANTA_OUT/bench.dat:
+#   SECTION CASE VARIANT rps srv_us cli_us srv_busy hit% lost mismatched
+# srv_us/cli_us: busy microseconds of CPU0/CPU1 per answered request.
+# SANTA_BENCH_MODE: quick (seconds per run, small sweeps; checks that every
+# table fills and every reply is right) or full. SANTA_BENCH_KERNEL: santa
+# (every section) or nosanta (the baselines only, on a CONFIG_SANTA=n kernel).
+# SANTA_BENCH_ONLY: sections to run (default "dns memcached http").
+set -u
+top=${SANTA_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=selftests/vm-lib.sh
+. "$top/selftests/vm-lib.sh"
+SC=${SANTA_CTL:-$top/build/santa-ctl/santa-ctl}
+LOAD=${SANTA_LOAD:-$top/build/bench/santa-load}
+MK="python3 $top/selftests/bench/mkreq.py"
+mode=${SANTA_BENCH_MODE:-quick}
+kernel=${SANTA_BENCH_KERNEL:-santa}
+out=${SANTA_OUT:-/tmp}/bench.dat
+run=$(mktemp -d /run/bench.XXXXXX 2>/dev/null || mktemp -d /tmp/bench.XXXXXX)
+pids=()
+errors=0
+
+if [ "$mode" = quick ]; then
+	dur=2
+	rule_counts="1 100 10000"
+else
+	dur=8
+	rule_counts="1 100 10000 100000 1000000"
+fi
+
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	[ -f "$run/nginx.pid" ] && kill "$(cat "$run/nginx.pid")" 2>/dev/null
+	sleep 0.3
+	vm_netns_del
+	rm -rf "$run"
+}
+trap cleanup EXIT
+
+err() { echo "ERROR $*"; errors=$((errors + 1)); }
+S() { ip netns exec srv "$SC" -q "$@"; }
+# a SantaExt counter of the server's netns ("-" without CONFIG_SANTA)
+ext() {
+	# shellcheck disable=SC2016
+	ip netns exec srv awk -v k="$1" '$1 == "SantaExt:" { if (!n) { for (i = 2; i <= NF; i++) f[i] = $i; n = 1 } else for (i = 2; i <= NF; i++) if (f[i] == k) print $i }' /proc/net/netstat | grep . || echo -
+}
+wait_sock() { # PROTO ADDR:PORT
+	local i
+	for i in $(seq 100); do
+		ip netns exec srv ss -Hln"${1:0:1}" "src $2" 2>/dev/null | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# profile NAME: a perf profile of the server's vCPU during the next run
+# (full mode; cpu-clock sampling: TCG has no PMU), symbols from vmlinux
+profile() {
+	local vmlinux=${SANTA_VMLINUX:-}
+	[ "$mode" = full ] || return 0
+	if ! command -v perf >/dev/null || [ ! -f "$vmlinux" ]; then
+		echo "# no profile $1: needs perf (linux-perf) and SANTA_VMLINUX ($vmlinux)"
+		return 0
+	fi
+	(
+		sleep 1.5
+		taskset -c 1 perf record -q -e cpu-clock -C 0 -o "$run/perf.data" -- sleep $((dur - 2)) >/dev/null 2>&1
+		perf report -q -i "$run/perf.data" --vmlinux "$vmlinux" --sort sym --stdio 2>/dev/null |
+			grep -v '^#' | grep . | head -n 30 >"${SANTA_OUT:-/tmp}/profile-$1.txt"
+	) &
+	prof_pid=$!
+}
+prof_wait() { [ -z "${prof_pid:-}" ] || wait "$prof_pid"; prof_pid=""; }
+
+# measure SECTION CASE VARIANT santa-load ARGS...: one run, one line
+measure() {
+	local sec=$1 case=$2 var=$3 h0 m0 h1 m1 res hit=- v
+	shift 3
+	h0=$(ext Hits) m0=$(ext Misses)
+	res=$(ip netns exec cli taskset -c 1 "$LOAD" "$@" --duration "$dur" --warmup 1 --cpus 0,1 2>&1)
+	h1=$(ext Hits) m1=$(ext Misses)
+	if [ "$h0" != - ] && [ $((h1 - h0 + m1 - m0)) -gt 0 ]; then
+		hit=$(( (h1 - h0) * 100 / (h1 - h0 + m1 - m0) ))
+	fi
+	declare -A kv=()
+	for v in $res; do
+		case "$v" in *=*) kv[${v%%=*}]=${v#*=} ;; esac
+	done
+	if [ -z "${kv[rps]:-}" ] || [ "${kv[received]:-0}" -eq 0 ]; then
+		err "$sec $case $var: no answers ($res)"
+		echo "$sec $case $var 0 - - - $hit - -" >>"$out"
+		return 1
+	fi
+	if [ "${kv[mismatched]}" -ne 0 ] || [ "${kv[bad]}" -ne 0 ]; then
+		err "$sec $case $var: wrong replies ($res)"
+	fi
+	echo "$sec $case $var ${kv[rps]} ${kv[srv_us]:--} ${kv[cli_us]:--} ${kv[srv_busy]:--} $hit ${kv[lost]} ${kv[mismatched]}" |
+		tee -a "$out"
+}
+
+echo "# bench: $(uname -r), kernel=$kernel mode=$mode, $dur s per run"
+[ -x "$LOAD" ] || { err "no santa-load at $LOAD"; exit 1; }
+[ "$kernel" = nosanta ] || [ -x "$SC" ] || { err "no santa-ctl at $SC"; exit 1; }
+[ "$(nproc)" -ge 2 ] || { err "needs 2 CPUs"; exit 1; }
+
+vm_netns_add || { err "netns"; exit 1; }
+# receive processing of each side on its own CPU (veth hands packets over
+# in the sender's softirq; RPS moves them)
+ip netns exec srv sh -c 'echo 1 > /sys/class/net/veth-srv/queues/rx-0/rps_cpus'
+ip netns exec cli sh -c 'echo 2 > /sys/class/net/veth-cli/queues/rx-0/rps_cpus'
+
+# ---- DNS: nsd ---------------------------------------------------------------
+dns() {
+	local f n
+	mkdir -p "$run/nsd"
+	vm_nsd_conf "$run/nsd" 192.0.2.1
+	$MK zone "$run/nsd/example.zone" 1000
+	ip netns exec srv taskset -c 0 nsd -d -c "$run/nsd/nsd.conf" >"$run/nsd.out" 2>&1 &
+	pids+=($!)
+	wait_sock udp 192.0.2.1:53 || { err "nsd did not start: $(cat "$run/nsd.out" "$run/nsd/nsd.log")"; return; }
+	$MK dns-names 1000 >"$run/names"
+	# the first 500 names are offloaded, the other 500 are not
+	head -n 500 "$run/names" >"$run/hot"
+	tail -n 500 "$run/names" >"$run/cold"
+	$MK zone "$run/hot.zone" 500
+	$MK dns "$run/names" >"$run/q.all"
+	profile dns-nsd-alone
+	measure dns nsd alone --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.all" --window 64
+	prof_wait
+	if command -v dnsperf >/dev/null; then
+		$MK dnsperf "$run/names" >"$run/dnsperf.all"
+		dnsperf_run alone
+	fi
+	[ "$kernel" = nosanta ] && return
+	S -s 'udp 192.0.2.1:53' dns load "$run/hot.zone" --rd 1 --ad 0 --types A ||
+		{ err "santa-ctl dns load"; return; }
+	# fraction of requests that hit: f% from the offloaded names
+	for f in 0 25 50 75 100; do
+		{
+			[ "$f" -gt 0 ] && head -n $((f * 4)) "$run/hot"
+			[ "$f" -lt 100 ] && head -n $(((100 - f) * 4)) "$run/cold"
+		} >"$run/mix.names"
+		$MK dns "$run/mix.names" >"$run/q.mix"
+		[ "$f" -eq 100 ] && profile dns-santa-hit100
+		measure dns "hit$f" santa --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.mix" --window 64
+		prof_wait
+	done
+	if command -v dnsperf >/dev/null; then
+		$MK dnsperf "$run/hot" >"$run/dnsperf.all"
+		dnsperf_run santa
+	fi
+	S -s 'udp 192.0.2.1:53' rule flush
+	# number of rules: names that share a 40-byte prefix
+	for n in $rule_counts; do
+		local t0 t1 pre=santa-benchmark-names-share-this-prefix-
+		$MK zone "$run/many.zone" "$n" --prefix "$pre"
+		t0=$(date +%s.%N)
+		S -s 'udp 192.0.2.1:53' dns load "$run/many.zone" --flush --rd 1 --ad 0 --types A ||
+			{ err "santa-ctl dns load of $n rules"; continue; }
+		t1=$(date +%s.%N)
+		echo "# $n rules loaded in $(echo "$t1 - $t0" | bc) s"
+		$MK dns-names "$n" --prefix "$pre" | shuf -n 100000 --random-source=/dev/zero >"$run/many.names"
+		$MK dns "$run/many.names" >"$run/q.many"
+		measure dns_rules "$n" santa --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.many" --window 64
+	done
+	S -s 'udp 192.0.2.1:53' rule flush
+}
+
+# dnsperf VARIANT: Debian's DNS load generator, as a cross-check
+dnsperf_run() {
+	local res qps
+	res=$(ip netns exec cli taskset -c 1 dnsperf -s 192.0.2.1 -d "$run/dnsperf.all" -l "$dur" -c 4 -q 200 2>&1)
+	qps=$(echo "$res" | awk '/Queries per second/ { printf "%.0f", $4 }')
+	if [ -z "$qps" ] || ! echo "$res" | grep -q "Queries lost: *0 "; then
+		err "dnsperf $1: $(echo "$res" | grep -E 'lost|completed' | tr '\n' ' ')"
+	fi
+	echo "dns dnsperf $1 ${qps:-0} - - - - - -" | tee -a "$out"
+}
+
+# ---- memcached over UDP and TCP ---------------------------------------------------
+memcached_bench() {
+	local i keys=()
+	ip netns exec srv taskset -c 0 memcached -u root -l 192.0.2.1 -p 11211 -U 11211 -t 1 &
+	pids+=($!)
+	wait_sock tcp 192.0.2.1:11211 || { err "memcached did not start"; return; }
+	for i in $(seq 0 999); do keys+=("key-$(printf %04d "$i")"); done
+	# 64-byte values; the 100 most popular keys are offloaded
+	ip netns exec cli python3 - "${keys[@]}" >"$run/items" <<'PY'
+import socket, sys
+s = socket.create_connection(("192.0.2.1", 11211))
+for k in sys.argv[1:]:
+    v = (k * 8)[:64]
+    s.sendall(b"set %s 0 0 64\r\n%s\r\n" % (k.encode(), v.encode()))
+    assert s.recv(64) == b"STORED\r\n"
+    print(k, 0, v)
+PY
+	[ -s "$run/items" ] || { err "memcached set"; return; }
+	head -n 100 "$run/items" >"$run/items.hot"
+	$MK memcached-udp "${keys[@]}" >"$run/mu"
+	$MK memcached-tcp "${keys[@]}" >"$run/mt"
+	# Zipf (s = 0.99) over 1000 keys, as in Facebook's ETC workload
+	measure memcached udp alone --proto memcached-udp --server 192.0.2.1 --port 11211 --requests "$run/mu" --zipf 0.99 --window 64
+	measure memcached tcp alone --proto memcached-tcp --server 192.0.2.1 --port 11211 --requests "$run/mt" --zipf 0.99 --conns 16
+	[ "$kernel" = nosanta ] && return
+	S -s 'udp 192.0.2.1:11211' memcached load --file "$run/items.hot" || err "santa-ctl memcached load udp"
+	S -s 'tcp 192.0.2.1:11211' memcached load --file "$run/items.hot" || err "santa-ctl memcached load tcp"
+	measure memcached udp hot100 --proto memcached-udp --server 192.0.2.1 --port 11211 --requests "$run/mu" --zipf 0.99 --window 64
+	measure memcached tcp hot100 --proto memcached-tcp --server 192.0.2.1 --port 11211 --requests "$run/mt" --zipf 0.99 --conns 16
+	S -s 'udp 192.0.2.1:11211' memcached load --first-id 101 --file <(tail -n 900 "$run/items") || err "santa-ctl memcached load udp (all)"
+	S -s 'tcp 192.0.2.1:11211' memcached load --first-id 101 --file <(tail -n 900 "$run/items") || err "santa-ctl memcached load tcp (all)"
+	profile memcached-udp-all
+	measure memcached udp all --proto memcached-udp --server 192.0.2.1 --port 11211 --requests "$run/mu" --zipf 0.99 --window 64
+	prof_wait
+	measure memcached tcp all --proto memcached-tcp --server 192.0.2.1 --port 11211 --requests "$run/mt" --zipf 0.99 --conns 16
+}
+
+# ---- HTTP: nginx, sendfile, keep-alive ----------------------------------------------
+http_bench() {
+	local s id=1
+	mkdir -p "$run/www" "$run/ngtmp"
+	for s in 64 1024 16384; do
+		head -c "$s" /dev/zero | tr '\0' 's' >"$run/www/f$s"
+	done
+	cat >"$run/nginx.conf" <<CONF
+user root;
+worker_processes 1;
+worker_cpu_affinity 01;
+pid $run/nginx.pid;
+error_log $run/nginx.err;
+events { worker_connections 256; }
+http {
+	default_type application/octet-stream;
+	access_log off;
+	client_body_temp_path $run/ngtmp/body;
+	proxy_temp_path $run/ngtmp/proxy;
+	fastcgi_temp_path $run/ngtmp/fastcgi;
+	uwsgi_temp_path $run/ngtmp/uwsgi;
+	scgi_temp_path $run/ngtmp/scgi;
+	sendfile on;
+	keepalive_timeout 65;
+	keepalive_requests 1000000;
+	server {
+		listen 192.0.2.1:80;
+		root $run/www;
+	}
+}
+CONF
+	ip netns exec srv taskset -c 0 nginx -e "$run/nginx.err" -c "$run/nginx.conf" ||
+		{ err "nginx: $(cat "$run/nginx.err")"; return; }
+	wait_sock tcp 192.0.2.1:80 || { err "nginx did not start"; return; }
+	for s in 64 1024 16384; do
+		$MK http 192.0.2.1 "/f$s" >"$run/h$s"
+		measure http "$s" alone --proto http --server 192.0.2.1 --port 80 --requests "$run/h$s" --conns 16
+		[ "$kernel" = nosanta ] && continue
+		S -s 'tcp 192.0.2.1:80' http load --id "$id" --host 192.0.2.1 "$run/www/f$s" ||
+			{ err "santa-ctl http load f$s"; continue; }
+		measure http "$s" santa --proto http --server 192.0.2.1 --port 80 --requests "$run/h$s" --conns 16
+		if command -v wrk >/dev/null; then
+			wrk_run "$s" santa
+			S -s 'tcp 192.0.2.1:80' rule del "$id"
+			wrk_run "$s" alone
+		fi
+		id=$((id + 1))
+	done
+}
+
+# wrk SIZE VARIANT: Debian's HTTP load generator, as a cross-check
+wrk_run() {
+	local rps
+	rps=$(ip netns exec cli taskset -c 1 wrk -t1 -c16 -d"$dur" "http://192.0.2.1/f$1" 2>&1 |
+		awk '/Requests\/sec/ { printf "%.0f", $2 } /Non-2xx/ { print "bad" }')
+	case "$rps" in ''|*bad*) err "wrk f$1 $2: $rps" ;; esac
+	echo "http wrk$1 $2 ${rps:-0} - - - - - -" | tee -a "$out"
+}
+
+only=${SANTA_BENCH_ONLY:-dns memcached http}
+for sec in $only; do
+	case "$sec" in
+	dns) dns ;;
+	memcached) memcached_bench ;;
+	http) http_bench ;;
+	*) err "unknown section $sec" ;;
+	esac
+done
+echo "# bench done, $errors errors"
+[ "$errors" -eq 0 ]
