@@ -20,7 +20,8 @@ server on vCPU0 and the client on vCPU1 in two network namespaces:
              0-100 %, rules 1 .. 1M (10k in --quick); dnsperf cross-check
   memcached  UDP and TCP, Zipf key popularity, hot 10 % / all keys offloaded
   http       nginx (sendfile, keep-alive), 64 B, 1 KiB, 16 KiB; wrk cross-check
-  cost       the baselines on a CONFIG_SANTA=n build of the same tree
+  cost       the baselines on a CONFIG_SANTA=n build of the same tree and
+             on the Santa kernel without rules, in alternated boots
 Tables print requests/s and server CPU (vCPU0 busy us) per request, with
 ratios to the baseline measured in the same boot.
 
@@ -78,23 +79,35 @@ if [ "$baseline" -eq 1 ] && [ ! -f "$top/build/obj-nosanta/arch/x86/boot/bzImage
 fi
 
 status=0
-guest() { # KERNEL-NAME BZIMAGE
-	info "$1 kernel: running the $mode benchmarks"
+guest() { # NAME BZIMAGE MODE(santa|nosanta) [SECTIONS]
+	info "$1: running the $mode benchmarks (${4:-$only})"
 	"$top/scripts/run-vm.sh" --kernel "$2" --timeout 3000 --out "$bdir/$1" \
 		--log "$top/build/logs/vm-bench-$1.log" -- \
-		env SANTA_BENCH_MODE="$mode" SANTA_BENCH_KERNEL="$1" SANTA_LOAD="$bdir/santa-load" \
-		SANTA_BENCH_ONLY="$only" SANTA_VMLINUX="$(dirname "$2")/../../../vmlinux" \
+		env SANTA_BENCH_MODE="$mode" SANTA_BENCH_KERNEL="$3" SANTA_LOAD="$bdir/santa-load" \
+		SANTA_BENCH_ONLY="${4:-$only}" SANTA_VMLINUX="$(dirname "$2")/../../../vmlinux" \
+		SANTA_BENCH_RULES="${SANTA_BENCH_RULES:-}" \
 		bash "$top/selftests/vm-suites/bench.sh" >"$bdir/$1.out" 2>&1 || status=1
 	grep -E '^(ERROR|# )' "$bdir/$1.out" || true
 }
-guest santa "$kernel"
+rm -rf "$bdir"/santa "$bdir"/base-*
+guest santa "$kernel" santa
+# The cost of the series with no rules: boots of the CONFIG_SANTA=n kernel
+# and of the Santa kernel running the same baselines, alternated, each
+# with a calibration of the vCPU's speed (the host is shared)
+costs=()
 if [ "$baseline" -eq 1 ]; then
-	guest nosanta "$top/build/obj-nosanta/arch/x86/boot/bzImage"
+	for round in 1 2; do
+		guest "base-n$round" "$top/build/obj-nosanta/arch/x86/boot/bzImage" nosanta
+		guest "base-y$round" "$kernel" nosanta
+		costs+=(--cost "$bdir/base-n$round/bench.dat,$bdir/base-y$round/bench.dat")
+	done
 fi
 
-dats=("$bdir/santa/bench.dat")
-[ "$baseline" -eq 0 ] || dats+=("$bdir/nosanta/bench.dat")
-python3 "$top/selftests/bench/report.py" --mode "$mode" --only "$only" ${plots:+--plots "$plots"} "${dats[@]}" |
-	tee "$bdir/report-$mode.txt"
+python3 "$top/selftests/bench/report.py" --mode "$mode" --only "$only" ${plots:+--plots "$plots"} \
+	"${costs[@]}" "$bdir/santa/bench.dat" | tee "$bdir/report-$mode.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+if [ "$mode" = full ] && ls "$bdir"/santa/profile-*.txt >/dev/null 2>&1; then
+	python3 "$top/selftests/bench/profile.py" "$top/build/obj/vmlinux" "$bdir"/santa/profile-*.txt |
+		tee -a "$bdir/report-$mode.txt"
+fi
 exit "$status"

@@ -17,18 +17,28 @@ FIELDS = ("rps", "srv_us", "cli_us", "srv_busy", "hit", "lost", "mismatched")
 
 
 def load(path):
+    """Rows of a bench.dat. Where a run has its own calibration (the
+    speed of vCPU0 around it), its CPU figures are scaled to the speed of
+    vCPU0 at the start of the boot: the host is shared and drifts."""
     rows = {}
+    ref = None
     with open(path) as f:
         for line in f:
             p = line.split()
-            if len(p) != 10:
+            if len(p) not in (10, 11):
                 continue
             d = {}
-            for k, v in zip(FIELDS, p[3:]):
+            for k, v in zip(FIELDS + ("calib",), p[3:]):
                 try:
                     d[k] = float(v)
                 except ValueError:
                     d[k] = None
+            if p[0] == "calib" and p[2] == "start":
+                ref = d["rps"]
+            if ref and d.get("calib"):
+                for k in ("srv_us", "cli_us"):
+                    if d[k] is not None:
+                        d[k] *= d["calib"] / ref
             rows[(p[0], p[1], p[2])] = d
     return rows
 
@@ -63,10 +73,12 @@ def main():
     ap.add_argument("--plots")
     ap.add_argument("--only", default="dns memcached http",
                     help="the sections that were run")
-    ap.add_argument("dat", nargs="+")
+    ap.add_argument("--cost", action="append", default=[],
+                    help="N.dat,Y.dat: baselines of a CONFIG_SANTA=n boot and "
+                         "of a Santa boot without rules")
+    ap.add_argument("dat")
     a = ap.parse_args()
-    s = load(a.dat[0])
-    base = load(a.dat[1]) if len(a.dat) > 1 else {}
+    s = load(a.dat)
     missing = []
 
     def get(key, field="rps", rows=s):
@@ -90,8 +102,8 @@ def main():
         memcached_table(get, target)
     if "http" in only:
         http_table(s, get, target)
-    if base:
-        cost_table(base, get, only)
+    if a.cost:
+        cost_table([tuple(load(p) for p in c.split(",")) for c in a.cost], get, only)
     if a.plots and "dns" in only:
         plots(a.plots, s, alone, counts)
     if missing:
@@ -118,14 +130,18 @@ def dns_tables(s, get, target, alone, counts):
     t.show()
 
     # DNS: number of rules
-    t = Table("DNS, 100 % hits, names sharing a 40-byte prefix (rules installed)",
-              ["rules", "req/s", "x 1 rule", "srv us/req", "target"])
+    t = Table("DNS, 100 % hits, names sharing a 40-byte prefix (rules installed; "
+              "server capacity = 1 / srv us/req)",
+              ["rules", "req/s", "x 1 rule", "srv us/req", "cli us/req",
+               "capacity x 1 rule", "target"])
     one = ("dns_rules", "1", "santa")
     for n in counts:
         k = ("dns_rules", str(n), "santa")
         r = ratio(get(k), get(one))
+        cap = ratio(get(one, "srv_us"), get(k, "srv_us"))
         t.add(str(n), get(k), fmt(r, "%.2f"), fmt(get(k, "srv_us"), "%.1f"),
-              target(r, 0.9) if n == counts[-1] else "")
+              fmt(get(k, "cli_us"), "%.1f"), fmt(cap, "%.2f"),
+              target(cap, 0.9) if n == counts[-1] else "")
     t.show()
 
 
@@ -159,19 +175,39 @@ def http_table(s, get, target):
     t.show()
 
 
-def cost_table(base, get, only):
-    t = Table("Cost of the series with no rules: CONFIG_SANTA=y vs =n (same tree, "
-              "two boots)", ["workload", "=n req/s", "=y req/s", "y/n",
-                             "=n us/req", "=y us/req", "y/n CPU"])
-    for k in (("dns", "nsd", "alone"), ("memcached", "udp", "alone"),
-              ("memcached", "tcp", "alone"), ("http", "64", "alone"),
-              ("http", "16384", "alone")):
-        if k[0] not in only:
-            continue
-        t.add(" ".join(k[:2]), get(k, rows=base), get(k),
-              fmt(ratio(get(k), get(k, rows=base)), "%.3f"),
-              fmt(get(k, "srv_us", rows=base), "%.1f"), fmt(get(k, "srv_us"), "%.1f"),
-              fmt(ratio(get(k, "srv_us"), get(k, "srv_us", rows=base)), "%.3f"))
+def cost_table(pairs, get, only):
+    """us/req of each boot scaled by its vCPU calibration (user-space loop
+    speed at the start of the boot) to the first boot's"""
+    t = Table("Cost of the series with no rules: CONFIG_SANTA=n vs. =y without rules "
+              "(alternated boots; us/req scaled by each boot's vCPU speed)",
+              ["workload", "round", "=n req/s", "=y req/s", "=n us/req", "=y us/req",
+               "y/n CPU"])
+    ref = None
+    ratios = {}
+    for rnd, (n, y) in enumerate(pairs, 1):
+        cal = {}
+        for name, rows in (("n", n), ("y", y)):
+            c = rows.get(("calib", "cpu0", "start"), {}).get("rps")
+            ref = ref or c
+            cal[name] = (c / ref) if c and ref else None
+        for k in (("dns", "nsd", "alone"), ("memcached", "udp", "alone"),
+                  ("memcached", "tcp", "alone"), ("http", "64", "alone"),
+                  ("http", "16384", "alone")):
+            if k[0] not in only:
+                continue
+            un, uy = get(k, "srv_us", rows=n), get(k, "srv_us", rows=y)
+            if un is not None and cal["n"]:
+                un *= cal["n"]
+            if uy is not None and cal["y"]:
+                uy *= cal["y"]
+            r = ratio(uy, un)
+            if r:
+                ratios.setdefault(k, []).append(r)
+            t.add(" ".join(k[:2]), str(rnd), get(k, rows=n), get(k, rows=y),
+                  fmt(un, "%.1f"), fmt(uy, "%.1f"), fmt(r, "%.3f"))
+    for k, rs in ratios.items():
+        rs = sorted(rs)
+        t.add(" ".join(k[:2]), "median", "", "", "", "", fmt(rs[len(rs) // 2], "%.3f"))
     t.show()
 
 
@@ -190,7 +226,7 @@ def plots(pdir, s, alone, counts):
     na = s.get(alone, {}).get("rps") or 0
     gp = """set terminal png size 800,480
 set grid
-set key left top
+set key left bottom
 set output '{d}/dns-hits.png'
 set title 'DNS: nsd with Santa, by fraction of requests that hit (TCG guest)'
 set xlabel 'requests answered by the kernel (%)'
@@ -198,6 +234,8 @@ set ylabel 'requests/s'
 set y2label 'server CPU per request (us)'
 set ytics nomirror
 set y2tics
+set yrange [0:*]
+set y2range [0:*]
 plot '{d}/hits.dat' using 1:2 with linespoints title 'req/s', \\
      {na} with lines dt 2 title 'nsd alone (req/s)', \\
      '{d}/hits.dat' using 1:3 axes x1y2 with linespoints title 'server us/req'
@@ -205,7 +243,7 @@ set output '{d}/dns-rules.png'
 set title 'DNS: 100 % hits, by number of rules (names share a 40-byte prefix)'
 set xlabel 'rules installed'
 set logscale x
-set key right top
+set key right bottom
 plot '{d}/rules.dat' using 1:2 with linespoints title 'req/s', \\
      '{d}/rules.dat' using 1:3 axes x1y2 with linespoints title 'server us/req'
     """.format(d=pdir, na=na)

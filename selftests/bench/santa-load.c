@@ -494,6 +494,28 @@ out:
 	close(ep);
 }
 
+/* Millions of iterations per second of a user-space loop: how fast this
+ * vCPU is right now (the host is shared), to compare boots.
+ */
+static void calibrate(double secs)
+{
+	unsigned long long n = 0;
+	double t0 = now(), t;
+	uint64_t x = 1;
+	int i;
+
+	do {
+		for (i = 0; i < 100000; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+		}
+		n += 100000;
+		t = now();
+	} while (t - t0 < secs);
+	printf("calib=%.2f x=%llu\n", n / (t - t0) / 1e6, (unsigned long long)(x & 1));
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -501,6 +523,7 @@ static void usage(void)
 		"       --server IP --port N --requests FILE [--duration SEC]\n"
 		"       [--warmup SEC] [--window N (UDP)] [--conns N (TCP)]\n"
 		"       [--zipf S] [--seed N] [--cpus SRV,CLI]\n"
+		"       santa-load --calibrate SEC\n"
 		"--cpus: report the busy time of these CPUs per request\n");
 	exit(2);
 }
@@ -516,6 +539,10 @@ int main(int argc, char **argv)
 	int i, warmup = 1;
 	socklen_t salen;
 
+	if (argc == 3 && !strcmp(argv[1], "--calibrate")) {
+		calibrate(atof(argv[2]));
+		return 0;
+	}
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 

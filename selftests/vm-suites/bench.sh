@@ -5,12 +5,16 @@
 # wrk) in namespace cli pinned to CPU1, veth between them with RPS so that
 # each side's receive path, and the kernel's replies, run on its own CPU.
 # Every run appends one line to $SANTA_OUT/bench.dat:
-#   SECTION CASE VARIANT rps srv_us cli_us srv_busy hit% lost mismatched
-# srv_us/cli_us: busy microseconds of CPU0/CPU1 per answered request.
+#   SECTION CASE VARIANT rps srv_us cli_us srv_busy hit% lost mismatched calib
+# srv_us/cli_us: busy microseconds of CPU0/CPU1 per answered request;
+# calib: speed of vCPU0 around the run (millions of iterations/s of a
+# user-space loop): the host is shared and its speed drifts.
 # SANTA_BENCH_MODE: quick (seconds per run, small sweeps; checks that every
 # table fills and every reply is right) or full. SANTA_BENCH_KERNEL: santa
 # (every section) or nosanta (the baselines only, on a CONFIG_SANTA=n kernel).
 # SANTA_BENCH_ONLY: sections to run (default "dns memcached http").
+# Full mode also profiles vCPU0 (perf, cpu-clock) during some runs:
+# $SANTA_OUT/profile-*.txt, read by selftests/bench/profile.py.
 set -u
 top=${SANTA_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 # shellcheck source=selftests/vm-lib.sh
@@ -32,6 +36,8 @@ else
 	dur=8
 	rule_counts="1 100 10000 100000 1000000"
 fi
+# SANTA_BENCH_RULES: the rule counts of the DNS sweep (e.g. "1" to skip it)
+rule_counts=${SANTA_BENCH_RULES:-$rule_counts}
 
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -70,8 +76,10 @@ profile() {
 	(
 		sleep 1.5
 		taskset -c 1 perf record -q -e cpu-clock -C 0 -o "$run/perf.data" -- sleep $((dur - 2)) >/dev/null 2>&1
-		perf report -q -i "$run/perf.data" --vmlinux "$vmlinux" --sort sym --stdio 2>/dev/null |
-			grep -v '^#' | grep . | head -n 30 >"${SANTA_OUT:-/tmp}/profile-$1.txt"
+		# addresses are resolved on the host (selftests/bench/profile.py):
+		# the guest kernel has no kallsyms
+		perf report -q -i "$run/perf.data" --sort dso,sym --stdio 2>/dev/null |
+			grep -v '^#' | grep . >"${SANTA_OUT:-/tmp}/profile-$1.txt"
 	) &
 	prof_pid=$!
 }
@@ -79,10 +87,12 @@ prof_wait() { [ -z "${prof_pid:-}" ] || wait "$prof_pid"; prof_pid=""; }
 
 # measure SECTION CASE VARIANT santa-load ARGS...: one run, one line
 measure() {
-	local sec=$1 case=$2 var=$3 h0 m0 h1 m1 res hit=- v
+	local sec=$1 case=$2 var=$3 h0 m0 h1 m1 c0 c1 res hit=- v
 	shift 3
 	h0=$(ext Hits) m0=$(ext Misses)
+	c0=$(taskset -c 0 "$LOAD" --calibrate 0.5 | sed -n 's/^calib=\([0-9.]*\).*/\1/p')
 	res=$(ip netns exec cli taskset -c 1 "$LOAD" "$@" --duration "$dur" --warmup 1 --cpus 0,1 2>&1)
+	c1=$(taskset -c 0 "$LOAD" --calibrate 0.5 | sed -n 's/^calib=\([0-9.]*\).*/\1/p')
 	h1=$(ext Hits) m1=$(ext Misses)
 	if [ "$h0" != - ] && [ $((h1 - h0 + m1 - m0)) -gt 0 ]; then
 		hit=$(( (h1 - h0) * 100 / (h1 - h0 + m1 - m0) ))
@@ -99,7 +109,7 @@ measure() {
 	if [ "${kv[mismatched]}" -ne 0 ] || [ "${kv[bad]}" -ne 0 ]; then
 		err "$sec $case $var: wrong replies ($res)"
 	fi
-	echo "$sec $case $var ${kv[rps]} ${kv[srv_us]:--} ${kv[cli_us]:--} ${kv[srv_busy]:--} $hit ${kv[lost]} ${kv[mismatched]}" |
+	echo "$sec $case $var ${kv[rps]} ${kv[srv_us]:--} ${kv[cli_us]:--} ${kv[srv_busy]:--} $hit ${kv[lost]} ${kv[mismatched]} $(echo "($c0 + $c1) / 2" | bc -l | cut -c1-8)" |
 		tee -a "$out"
 }
 
@@ -129,6 +139,9 @@ dns() {
 	tail -n 500 "$run/names" >"$run/cold"
 	$MK zone "$run/hot.zone" 500
 	$MK dns "$run/names" >"$run/q.all"
+	# an unrecorded run first: the first seconds after boot are slower
+	ip netns exec cli taskset -c 1 "$LOAD" --proto dns --server 192.0.2.1 --port 53 \
+		--requests "$run/q.all" --duration 2 --warmup 0 >/dev/null
 	profile dns-nsd-alone
 	measure dns nsd alone --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.all" --window 64
 	prof_wait
@@ -278,6 +291,14 @@ wrk_run() {
 	echo "http wrk$1 $2 ${rps:-0} - - - - - -" | tee -a "$out"
 }
 
+# how fast vCPU0 runs plain user code in this boot: the host is shared, and
+# boots (kernels) are compared through this figure
+calib() {
+	local c
+	c=$(taskset -c 0 "$LOAD" --calibrate 2 | sed -n 's/^calib=\([0-9.]*\).*/\1/p')
+	echo "calib cpu0 $1 ${c:-0} - - - - - -" | tee -a "$out"
+}
+calib start
 only=${SANTA_BENCH_ONLY:-dns memcached http}
 for sec in $only; do
 	case "$sec" in
@@ -287,5 +308,6 @@ for sec in $only; do
 	*) err "unknown section $sec" ;;
 	esac
 done
+calib end
 echo "# bench done, $errors errors"
 [ "$errors" -eq 0 ]
