@@ -13,9 +13,9 @@ usage() {
 Usage: scripts/test.sh [OPTIONS]
 
 Builds the kernel (incrementally, scripts/build-kernel.sh), then runs:
-  series    scripts/review.sh: export, checkpatch --strict, sign-off and
-            subject per patch, cover letter, MAINTAINERS, kernel-doc,
-            Documentation, size of the hooks
+  series    scripts/review.sh --sparse: export, checkpatch --strict,
+            sign-off and subject per patch, cover letter, MAINTAINERS,
+            kernel-doc, Documentation, size of the hooks, sparse
   kunit     the KUnit suites built into the kernel, in the guest
   kselftest the Santa kselftests (tools/testing/selftests/net/santa), in
             the guest
@@ -24,13 +24,16 @@ Builds the kernel (incrementally, scripts/build-kernel.sh), then runs:
   demo      the demo of the README's first command, checked
   bench     scripts/bench.sh --quick: the benchmarks end to end (numbers
             printed, not judged; replies checked, every table filled)
+  bisect    scripts/check-series.sh: every patch builds, W=1 clean on the
+            files it touches (last; skipped, with a line that says so,
+            when 40 minutes have gone already)
 Each check prints "PASS name" or "FAIL name"; the last line is
 "N passed, N failed" and the exit status is 1 if anything failed.
 
 Options:
   --no-build      use the kernel already built
   --only GROUP    run one group (series, kunit, kselftest, santactl, demo,
-                  bench)
+                  bench, bisect)
   --timeout SEC   guest timeout per suite (default 1200)
   -h, --help      this help
 USAGE
@@ -69,7 +72,7 @@ fi
 
 # --- series: what reviewers check first (scripts/review.sh) -------------------
 if want series; then
-	relay_checks review < <("$top/scripts/review.sh" 2>&1)
+	relay_checks review < <("$top/scripts/review.sh" --sparse 2>&1)
 fi
 
 # --- kunit: results of the suites that ran at boot ---------------------------------
@@ -135,6 +138,23 @@ if want bench; then
 	else
 		grep -E '^(ERROR|EMPTY)' "$top/build/bench.out" | head -n 10
 		fail "bench: quick run of scripts/bench.sh (build/bench.out)"
+	fi
+fi
+
+# --- bisect: every patch builds on its own, W=1 clean (scripts/check-series.sh)
+# About 10 minutes with a warm ccache, 35 from a cold one: in a full run it
+# goes last, and only while CI's 90 minutes still leave room for it.
+if want bisect; then
+	spent=$(( $(date +%s) - start ))
+	if [ -z "$only" ] && [ "$spent" -gt 2400 ]; then
+		echo "SKIP bisect: $((spent / 60)) minutes spent already and the per-patch builds may take 35 more; run scripts/review.sh --bisect"
+	else
+		out=$("$top/scripts/check-series.sh" 2>&1)
+		rc=$?
+		relay_checks bisect <<<"$out"
+		if [ "$rc" -ne 0 ] && ! grep -q '^FAIL' <<<"$out"; then
+			fail "bisect: scripts/check-series.sh exited with $rc"
+		fi
 	fi
 fi
 
