@@ -15,29 +15,26 @@ import sys
 
 
 def added_lines(tree, base):
+    """{file: line numbers the series added}; a file the series added is
+    one hunk that covers all of it."""
     diff = subprocess.run(["git", "-C", tree, "diff", "-U0", base, "HEAD", "--", "*.c", "*.h"],
                           capture_output=True, text=True, check=True).stdout
-    lines, new_files, cur = {}, set(), None
+    lines, cur = {}, None
     for line in diff.splitlines():
         if line.startswith("+++ b/"):
             cur = line[6:]
             lines.setdefault(cur, set())
-        elif line.startswith("--- /dev/null"):
-            new_files.add(None)  # marks the next +++ as a new file
         elif line.startswith("@@") and cur:
             m = re.match(r"@@ -\S+ \+(\d+)(?:,(\d+))? @@", line)
             start, n = int(m.group(1)), int(m.group(2) or 1)
             lines[cur].update(range(start, start + n))
-        if line.startswith("+++ b/") and None in new_files:
-            new_files.discard(None)
-            new_files.add(cur)
-    return lines, new_files
+    return lines
 
 
 def main():
     tree, base, objdir = (os.path.realpath(a) for a in sys.argv[1:4])
     base = sys.argv[2]
-    lines, new_files = added_lines(tree, base)
+    lines = added_lines(tree, base)
     for w in sys.stdin:
         m = re.match(r"([^:\s]+):(\d+):(?:\d+:)? (warning|error)", w)
         if not m:
@@ -46,7 +43,7 @@ def main():
         full = os.path.normpath(os.path.join(objdir, f))
         if full.startswith(tree + "/"):
             f = os.path.relpath(full, tree)
-        if f in new_files or n in lines.get(f, ()):
+        if n in lines.get(f, ()):
             print(w.rstrip())
 
 

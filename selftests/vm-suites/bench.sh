@@ -49,6 +49,10 @@ cleanup() {
 trap cleanup EXIT
 
 err() { echo "ERROR $*"; errors=$((errors + 1)); }
+# vcpu_speed SECS: millions of iterations/s of a user-space loop on vCPU0
+vcpu_speed() {
+	taskset -c 0 "$LOAD" --calibrate "$1" | sed -n 's/^calib=\([0-9.]*\).*/\1/p'
+}
 S() { ip netns exec srv "$SC" -q "$@"; }
 # a SantaExt counter of the server's netns ("-" without CONFIG_SANTA)
 ext() {
@@ -90,9 +94,9 @@ measure() {
 	local sec=$1 case=$2 var=$3 h0 m0 h1 m1 c0 c1 res hit=- v
 	shift 3
 	h0=$(ext Hits) m0=$(ext Misses)
-	c0=$(taskset -c 0 "$LOAD" --calibrate 0.5 | sed -n 's/^calib=\([0-9.]*\).*/\1/p')
+	c0=$(vcpu_speed 0.5)
 	res=$(ip netns exec cli taskset -c 1 "$LOAD" "$@" --duration "$dur" --warmup 1 --cpus 0,1 2>&1)
-	c1=$(taskset -c 0 "$LOAD" --calibrate 0.5 | sed -n 's/^calib=\([0-9.]*\).*/\1/p')
+	c1=$(vcpu_speed 0.5)
 	h1=$(ext Hits) m1=$(ext Misses)
 	if [ "$h0" != - ] && [ $((h1 - h0 + m1 - m0)) -gt 0 ]; then
 		hit=$(( (h1 - h0) * 100 / (h1 - h0 + m1 - m0) ))
@@ -295,7 +299,7 @@ wrk_run() {
 # boots (kernels) are compared through this figure
 calib() {
 	local c
-	c=$(taskset -c 0 "$LOAD" --calibrate 2 | sed -n 's/^calib=\([0-9.]*\).*/\1/p')
+	c=$(vcpu_speed 2)
 	echo "calib cpu0 $1 ${c:-0} - - - - - -" | tee -a "$out"
 }
 calib start
