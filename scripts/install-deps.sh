@@ -32,7 +32,7 @@ BOOKWORM_PKGS=(
 	cmake g++
 	googletest libgtest-dev clang-tidy
 	nsd knot-dnsutils dnsutils memcached libmemcached-tools nginx-light curl
-	nftables dnsperf wrk gnuplot-nox knot linux-perf
+	nftables dnsperf wrk gnuplot-nox knot linux-perf bind9
 )
 TRIXIE_PKGS=(virtme-ng)
 
