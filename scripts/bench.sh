@@ -17,8 +17,11 @@ Builds the kernel (scripts/build-kernel.sh), santa-ctl and the load
 generator selftests/bench/santa-load.c, boots the kernel and runs, with the
 server on vCPU0 and the client on vCPU1 in two network namespaces:
   dns        nsd alone vs. its records offloaded by santa-ctl: hit fraction
-             0-100 %, rules 1 .. 1M (10k in --quick); dnsperf cross-check
-  memcached  UDP and TCP, Zipf key popularity, hot 10 % / all keys offloaded
+             0-100 %, rules 1 .. 1M (10k in --quick); then BIND 9 (the
+             paper's server) alone vs. offloaded, hit fraction 0-100 %;
+             dnsperf cross-checks
+  memcached  UDP and TCP, Zipf key popularity, the 100 and 300 most
+             popular of 1000 keys (68 %, 83 % of requests) / all offloaded
   http       nginx (sendfile, keep-alive), 64 B, 1 KiB, 16 KiB; wrk cross-check
   cost       the baselines on a CONFIG_SANTA=n build of the same tree and
              on the Santa kernel without rules, in alternated boots

@@ -4,7 +4,10 @@
 for santa-load (one request per line, C escapes).
 
   mkreq.py zone FILE N [--prefix P]        zone example.com with N A records
-  mkreq.py dns-names N [--prefix P]        the names of that zone, one a line
+  mkreq.py dns-names N [--prefix P] [--sample M]
+                                           the names of that zone, one a line
+                                           (--sample: M of them drawn with
+                                           replacement, seeded)
   mkreq.py dns NAMES_FILE                  queries (id 0, RD=1, A, no EDNS)
   mkreq.py dnsperf NAMES_FILE              the same as a dnsperf data file
   mkreq.py memcached-udp KEYS...           "get KEY" in a memcached UDP frame
@@ -12,6 +15,7 @@ for santa-load (one request per line, C escapes).
   mkreq.py http HOST PATHS...              GET PATH, Host: HOST
 Output goes to standard output (zone: to FILE).
 """
+import random
 import struct
 import sys
 
@@ -49,6 +53,11 @@ def main(argv):
         i = args.index("--prefix")
         prefix = args[i + 1]
         del args[i:i + 2]
+    sample = None
+    if "--sample" in args:
+        i = args.index("--sample")
+        sample = int(args[i + 1])
+        del args[i:i + 2]
     if cmd == "zone":
         path, n = args[0], int(args[1])
         with open(path, "w") as f:
@@ -60,7 +69,11 @@ def main(argv):
                 f.write("%s. IN A 198.51.%d.%d\n" % (name, 100 + (i >> 16) % 3,
                                                     i % 250 + 1))
     elif cmd == "dns-names":
-        print("\n".join(names(int(args[0]), prefix)))
+        ns = names(int(args[0]), prefix)
+        if sample:
+            rnd = random.Random(1)
+            ns = [rnd.choice(ns) for _ in range(sample)]
+        print("\n".join(ns))
     elif cmd in ("dns", "dnsperf"):
         with open(args[0]) as f:
             for line in f:
