@@ -24,7 +24,8 @@ server on vCPU0 and the client on vCPU1 in two network namespaces:
              popular of 1000 keys (68 %, 83 % of requests) / all offloaded
   http       nginx (sendfile, keep-alive), 64 B, 1 KiB, 16 KiB; wrk cross-check
   cost       the baselines on a CONFIG_SANTA=n build of the same tree and
-             on the Santa kernel without rules, in alternated boots
+             on the Santa kernel without rules, in alternated boots under
+             QEMU's -icount (guest time counts instructions: repeatable)
 Tables print requests/s and server CPU (vCPU0 busy us) per request, with
 ratios to the baseline measured in the same boot.
 
@@ -82,26 +83,37 @@ if [ "$baseline" -eq 1 ] && [ ! -f "$top/build/obj-nosanta/arch/x86/boot/bzImage
 fi
 
 status=0
-guest() { # NAME BZIMAGE MODE(santa|nosanta) [SECTIONS]
-	info "$1: running the $mode benchmarks (${4:-$only})"
-	"$top/scripts/run-vm.sh" --kernel "$2" --timeout 3000 --out "$bdir/$1" \
+guest() { # NAME BZIMAGE MODE(santa|nosanta) [SECTIONS] [QEMU-OPTIONS]
+	info "$1: running the $mode benchmarks (${4:-$only})${5:+ with $5}"
+	"$top/scripts/run-vm.sh" --kernel "$2" --timeout 3000 --out "$bdir/$1" ${5:+--qemu-opts "$5"} \
 		--log "$top/build/logs/vm-bench-$1.log" -- \
 		env SANTA_BENCH_MODE="$mode" SANTA_BENCH_KERNEL="$3" SANTA_LOAD="$bdir/santa-load" \
 		SANTA_BENCH_ONLY="${4:-$only}" SANTA_VMLINUX="$(dirname "$2")/../../../vmlinux" \
-		SANTA_BENCH_RULES="${SANTA_BENCH_RULES:-}" \
+		SANTA_BENCH_RULES="${SANTA_BENCH_RULES:-}" SANTA_BENCH_DUR="${SANTA_BENCH_DUR:-}" \
+		SANTA_BENCH_XCHECK="${SANTA_BENCH_XCHECK:-1}" \
 		bash "$top/selftests/vm-suites/bench.sh" >"$bdir/$1.out" 2>&1 || status=1
 	grep -E '^(ERROR|# )' "$bdir/$1.out" || true
 }
 rm -rf "$bdir"/santa "$bdir"/base-*
 guest santa "$kernel" santa
 # The cost of the series with no rules: boots of the CONFIG_SANTA=n kernel
-# and of the Santa kernel running the same baselines, alternated, each
-# with a calibration of the vCPU's speed (the host is shared)
+# and of the Santa kernel running the same baselines, alternated. They run
+# under TCG with -icount: the guest's clock counts the instructions its
+# vCPUs execute (1 ns each), so requests per guest second measure the
+# instructions a request costs the whole guest, whatever the shared host
+# is doing (wall-clock figures drifted by up to 27 % between such boots).
+# One vCPU thread then runs both vCPUs in turn; the ratio y/n is the figure.
+# The vCPU model is the default (qemu64) plus RDRAND: with a clock that
+# counts instructions the kernel's jitter entropy never seeds the CRNG, and
+# getrandom() (python, named) would block forever.
 costs=()
+icount="-icount shift=0,sleep=off -cpu qemu64,+rdrand"
 if [ "$baseline" -eq 1 ]; then
 	for round in 1 2; do
-		guest "base-n$round" "$top/build/obj-nosanta/arch/x86/boot/bzImage" nosanta
-		guest "base-y$round" "$kernel" nosanta
+		SANTA_KVM=0 SANTA_BENCH_DUR=3 SANTA_BENCH_XCHECK=0 \
+			guest "base-n$round" "$top/build/obj-nosanta/arch/x86/boot/bzImage" nosanta "" "$icount"
+		SANTA_KVM=0 SANTA_BENCH_DUR=3 SANTA_BENCH_XCHECK=0 \
+			guest "base-y$round" "$kernel" nosanta "" "$icount"
 		costs+=(--cost "$bdir/base-n$round/bench.dat,$bdir/base-y$round/bench.dat")
 	done
 fi

@@ -78,6 +78,10 @@ def main():
                          "of a Santa boot without rules")
     ap.add_argument("dat")
     a = ap.parse_args()
+    for p in [a.dat] + [x for c in a.cost for x in c.split(",")]:
+        if not os.path.exists(p):
+            print("EMPTY: no results in %s (the guest did not run the suite)" % p)
+            return 1
     s = load(a.dat)
     missing = []
 
@@ -186,38 +190,44 @@ def http_table(s, get, target):
 
 
 def cost_table(pairs, get, only):
-    """us/req of each boot scaled by its vCPU calibration (user-space loop
-    speed at the start of the boot) to the first boot's"""
+    """The boots ran under QEMU -icount shift=0: a guest nanosecond is one
+    instruction executed by a vCPU, so 1e6 / (requests per guest second)
+    is the thousands of instructions a request costs the guest (server,
+    client and the veth between them). Requests are counted over the whole
+    run (closed loop: some vCPU always runs)."""
     t = Table("Cost of the series with no rules: CONFIG_SANTA=n vs. =y without rules "
-              "(alternated boots; us/req scaled by each boot's vCPU speed)",
-              ["workload", "round", "=n req/s", "=y req/s", "=n us/req", "=y us/req",
-               "y/n CPU"])
-    ref = None
-    ratios = {}
+              "(alternated boots under QEMU -icount: guest time counts instructions)",
+              ["workload", "round", "=n req/s", "=y req/s", "=n kinsn/req", "=y kinsn/req",
+               "y/n"])
+    ratios, per = {}, {}
+    wl = (("dns", "nsd", "alone"), ("dns_bind", "named", "alone"),
+          ("memcached", "udp", "alone"), ("memcached", "tcp", "alone"),
+          ("http", "64", "alone"), ("http", "16384", "alone"))
     for rnd, (n, y) in enumerate(pairs, 1):
-        cal = {}
-        for name, rows in (("n", n), ("y", y)):
-            c = rows.get(("calib", "cpu0", "start"), {}).get("rps")
-            ref = ref or c
-            cal[name] = (c / ref) if c and ref else None
-        for k in (("dns", "nsd", "alone"), ("memcached", "udp", "alone"),
-                  ("memcached", "tcp", "alone"), ("http", "64", "alone"),
-                  ("http", "16384", "alone")):
-            if k[0] not in only:
+        for k in wl:
+            sec = "dns" if k[0] == "dns_bind" else k[0]
+            if sec not in only:
                 continue
-            un, uy = get(k, "srv_us", rows=n), get(k, "srv_us", rows=y)
-            if un is not None and cal["n"]:
-                un *= cal["n"]
-            if uy is not None and cal["y"]:
-                uy *= cal["y"]
-            r = ratio(uy, un)
+            rn, ry = get(k, rows=n), get(k, rows=y)
+            kn = 1e6 / rn if rn else None
+            ky = 1e6 / ry if ry else None
+            r = ratio(ky, kn)
             if r:
                 ratios.setdefault(k, []).append(r)
-            t.add(" ".join(k[:2]), str(rnd), get(k, rows=n), get(k, rows=y),
-                  fmt(un, "%.1f"), fmt(uy, "%.1f"), fmt(r, "%.3f"))
+            per.setdefault(k, []).append((kn, ky))
+            t.add(" ".join(k[:2]), str(rnd), rn, ry, fmt(kn, "%.2f"), fmt(ky, "%.2f"),
+                  fmt(r, "%.4f"))
     for k, rs in ratios.items():
         rs = sorted(rs)
-        t.add(" ".join(k[:2]), "median", "", "", "", "", fmt(rs[len(rs) // 2], "%.3f"))
+        t.add(" ".join(k[:2]), "median", "", "", "", "", fmt(rs[len(rs) // 2], "%.4f"))
+    t.show()
+    # how repeatable a boot is: the same kernel's rounds against each other
+    t = Table("Repeatability: round 2 / round 1 of the same kernel (instructions per request)",
+              ["workload", "=n r2/r1", "=y r2/r1"])
+    for k, v in per.items():
+        if len(v) >= 2:
+            t.add(" ".join(k[:2]), fmt(ratio(v[1][0], v[0][0]), "%.4f"),
+                  fmt(ratio(v[1][1], v[0][1]), "%.4f"))
     t.show()
 
 

@@ -40,6 +40,10 @@ else
 fi
 # SANTA_BENCH_RULES: the rule counts of the DNS sweep (e.g. "1" to skip it)
 rule_counts=${SANTA_BENCH_RULES:-$rule_counts}
+# SANTA_BENCH_DUR: seconds per run; SANTA_BENCH_XCHECK=0: no dnsperf/wrk
+# cross-checks (the cost boots: deterministic under -icount, and slower)
+dur=${SANTA_BENCH_DUR:-$dur}
+xcheck=${SANTA_BENCH_XCHECK:-1}
 
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -159,7 +163,7 @@ dns_nsd() {
 	profile dns-nsd-alone
 	measure dns nsd alone --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.all" --window 64
 	prof_wait
-	if command -v dnsperf >/dev/null; then
+	if [ "$xcheck" = 1 ] && command -v dnsperf >/dev/null; then
 		$MK dnsperf "$run/names" >"$run/dnsperf.all"
 		dnsperf_run alone
 	fi
@@ -177,7 +181,7 @@ dns_nsd() {
 		measure dns "hit$f" santa --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.mix" --window 64
 		prof_wait
 	done
-	if command -v dnsperf >/dev/null; then
+	if [ "$xcheck" = 1 ] && command -v dnsperf >/dev/null; then
 		$MK dnsperf "$run/hot" >"$run/dnsperf.all"
 		dnsperf_run santa
 	fi
@@ -255,7 +259,7 @@ CONF
 	profile dns-bind-alone
 	measure dns_bind named alone --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.all" --window 64
 	prof_wait
-	if command -v dnsperf >/dev/null; then
+	if [ "$xcheck" = 1 ] && command -v dnsperf >/dev/null; then
 		$MK dnsperf "$run/names" >"$run/dnsperf.all"
 		dnsperf_run alone dns_bind
 	fi
@@ -275,7 +279,7 @@ CONF
 			$MK dns "$run/mix.names" >"$run/q.mix"
 			measure dns_bind "hit$f" santa --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.mix" --window 64
 		done
-		if command -v dnsperf >/dev/null; then
+		if [ "$xcheck" = 1 ] && command -v dnsperf >/dev/null; then
 			$MK dnsperf "$run/hot" >"$run/dnsperf.all"
 			dnsperf_run santa dns_bind
 		fi
@@ -286,12 +290,18 @@ CONF
 }
 
 # dnsperf VARIANT [SECTION]: Debian's DNS load generator, as a cross-check
+# A server slower than dnsperf (BIND here) drops some of its 200
+# outstanding queries when its socket buffer fills: up to 1 % lost is load,
+# not an error.
 dnsperf_run() {
-	local res qps
+	local res qps lost
 	res=$(ip netns exec cli taskset -c 1 dnsperf -s 192.0.2.1 -d "$run/dnsperf.all" -l "$dur" -c 4 -q 200 2>&1)
 	qps=$(echo "$res" | awk '/Queries per second/ { printf "%.0f", $4 }')
-	if [ -z "$qps" ] || ! echo "$res" | grep -q "Queries lost: *0 "; then
+	lost=$(echo "$res" | sed -n 's/.*Queries lost: *[0-9]* (\([0-9.]*\)%).*/\1/p')
+	if [ -z "$qps" ] || [ -z "$lost" ] || [ "$(echo "$lost > 1" | bc)" = 1 ]; then
 		err "dnsperf $1: $(echo "$res" | grep -E 'lost|completed' | tr '\n' ' ')"
+	elif [ "$lost" != "0.00" ]; then
+		echo "# dnsperf ${2:-dns} $1: $lost % of the queries lost"
 	fi
 	echo "${2:-dns} dnsperf $1 ${qps:-0} - - - - - -" | tee -a "$out"
 }
@@ -379,7 +389,7 @@ CONF
 		S -s 'tcp 192.0.2.1:80' http load --id "$id" --host 192.0.2.1 "$run/www/f$s" ||
 			{ err "santa-ctl http load f$s"; continue; }
 		measure http "$s" santa --proto http --server 192.0.2.1 --port 80 --requests "$run/h$s" --conns 16
-		if command -v wrk >/dev/null; then
+		if [ "$xcheck" = 1 ] && command -v wrk >/dev/null; then
 			wrk_run "$s" santa
 			S -s 'tcp 192.0.2.1:80' rule del "$id"
 			wrk_run "$s" alone
