@@ -181,16 +181,34 @@ template <typename F> bool wait_until(F ready)
 	return false;
 }
 
+const std::string example_zone = src_dir + "/../../selftests/santactl/example.zone";
+
+// a directory for a DNS server with a copy of example.zone in it
+std::string dns_server_dir(const std::string &name)
+{
+	const std::string d = temp_dir(name);
+	write(d + "/example.zone", read(example_zone));
+	return d;
+}
+
+// the query a DNS rule answers (its condition from byte 2), with this id
+Bytes rule_query(const Rule &r, std::uint16_t id)
+{
+	Bytes q(2 + r.cond.size());
+	q[0] = static_cast<std::uint8_t>(id >> 8);
+	q[1] = static_cast<std::uint8_t>(id & 0xff);
+	std::copy(r.cond.begin(), r.cond.end(), q.begin() + 2);
+	return q;
+}
+
 } // namespace
 
 TEST(RealServer, NsdAnswersEqualTheRules)
 {
 	if (!have("/usr/sbin/nsd"))
 		GTEST_SKIP() << "nsd not installed";
-	const std::string d = temp_dir("nsd");
+	const std::string d = dns_server_dir("nsd");
 	const std::uint16_t port = free_port();
-	const std::string zone_path = src_dir + "/../../selftests/santactl/example.zone";
-	write(d + "/example.zone", read(zone_path));
 	const bool v6 = have_ipv6_loopback();
 	write(d + "/nsd.conf", "server:\n  ip-address: 127.0.0.1@" + std::to_string(port) +
 				       (v6 ? "\n  ip-address: ::1@" + std::to_string(port) : std::string()) +
@@ -203,7 +221,7 @@ TEST(RealServer, NsdAnswersEqualTheRules)
 	const Bytes probe = dns::query(1, "www.example.com", dns::A);
 	ASSERT_TRUE(wait_until([&] { return !udp_ask(port, probe, 200).empty(); })) << read(d + "/nsd.log");
 
-	dns::Zone z = dns::parse_zone(read(zone_path), zone_path);
+	dns::Zone z = dns::parse_zone(read(example_zone), example_zone);
 	for (bool ipv6 : {false, true}) {
 		if (ipv6 && !v6)
 			continue;
@@ -214,8 +232,7 @@ TEST(RealServer, NsdAnswersEqualTheRules)
 		ASSERT_GT(rules.size(), 300U);
 		std::uint16_t id = 0x100;
 		for (const auto &r : rules) {
-			Bytes q = {static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id & 0xff)};
-			q.insert(q.end(), r.cond.begin(), r.cond.end());
+			const Bytes q = rule_query(r, id);
 			auto want = reply_to(r, q);
 			ASSERT_TRUE(want);
 			EXPECT_EQ(hex(udp_ask(port, q, 1000, ipv6)), hex(*want))
@@ -239,10 +256,8 @@ TEST(RealServer, BindAnswersEqualTheMinimalRules)
 {
 	if (!have("/usr/sbin/named"))
 		GTEST_SKIP() << "named (bind9) not installed";
-	const std::string d = temp_dir("bind");
+	const std::string d = dns_server_dir("bind");
 	const std::uint16_t port = free_port();
-	const std::string zone_path = src_dir + "/../../selftests/santactl/example.zone";
-	write(d + "/example.zone", read(zone_path));
 	write(d + "/named.conf", "options {\n\tdirectory \"" + d + "\";\n\tlisten-on port " + std::to_string(port) +
 					 " { 127.0.0.1; };\n\tlisten-on-v6 { none; };\n\tpid-file none;\n"
 					 "\tsession-keyfile none;\n\trecursion no;\n\tdnssec-validation no;\n"
@@ -252,15 +267,14 @@ TEST(RealServer, BindAnswersEqualTheMinimalRules)
 	const Bytes probe = dns::query(1, "www.example.com", dns::A);
 	ASSERT_TRUE(wait_until([&] { return !udp_ask(port, probe, 200).empty(); }));
 
-	dns::Zone z = dns::parse_zone(read(zone_path), zone_path);
+	dns::Zone z = dns::parse_zone(read(example_zone), example_zone);
 	dns::Options o;
 	o.minimal = true;
 	auto rules = dns::compile(z, o);
 	ASSERT_GT(rules.size(), 20U);
 	std::uint16_t id = 0x100;
 	for (const auto &r : rules) {
-		Bytes q = {static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id & 0xff)};
-		q.insert(q.end(), r.cond.begin(), r.cond.end());
+		const Bytes q = rule_query(r, id);
 		auto want = reply_to(r, q);
 		ASSERT_TRUE(want);
 		std::string got;
