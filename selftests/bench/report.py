@@ -219,7 +219,8 @@ def cost_table(pairs, get, only):
                   fmt(r, "%.4f"))
     for k, rs in ratios.items():
         rs = sorted(rs)
-        t.add(" ".join(k[:2]), "median", "", "", "", "", fmt(rs[len(rs) // 2], "%.4f"))
+        med = (rs[(len(rs) - 1) // 2] + rs[len(rs) // 2]) / 2
+        t.add(" ".join(k[:2]), "median", "", "", "", "", fmt(med, "%.4f"))
     t.show()
     # how repeatable a boot is: the same kernel's rounds against each other
     t = Table("Repeatability: round 2 / round 1 of the same kernel (instructions per request)",
