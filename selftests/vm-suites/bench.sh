@@ -135,6 +135,42 @@ ip netns exec srv sh -c 'echo 1 > /sys/class/net/veth-srv/queues/rx-0/rps_cpus'
 ip netns exec cli sh -c 'echo 2 > /sys/class/net/veth-cli/queues/rx-0/rps_cpus'
 
 # ---- DNS: nsd, then BIND ----------------------------------------------------
+# dns_alone SECTION SERVER PROFILE: the server answering every query
+# itself (after an unrecorded run: the first seconds of a server are
+# slower), profiled, and dnsperf's figure
+dns_alone() {
+	ip netns exec cli taskset -c 1 "$LOAD" --proto dns --server 192.0.2.1 --port 53 \
+		--requests "$run/q.all" --duration 2 --warmup 0 >/dev/null
+	profile "$3"
+	measure "$1" "$2" alone --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.all" --window 64
+	prof_wait
+	if [ "$xcheck" = 1 ] && command -v dnsperf >/dev/null; then
+		$MK dnsperf "$run/names" >"$run/dnsperf.all"
+		dnsperf_run alone "$1"
+	fi
+}
+
+# dns_hits SECTION [PROFILE]: with the hot names offloaded, f % of the
+# queries for them (f = 0 .. 100), the rest for names the server answers;
+# PROFILE names a profile of the 100 % run
+dns_hits() {
+	local f
+	for f in 0 25 50 75 100; do
+		{
+			[ "$f" -gt 0 ] && head -n $((f * 4)) "$run/hot"
+			[ "$f" -lt 100 ] && head -n $(((100 - f) * 4)) "$run/cold"
+		} >"$run/mix.names"
+		$MK dns "$run/mix.names" >"$run/q.mix"
+		[ "$f" -eq 100 ] && [ -n "${2:-}" ] && profile "$2"
+		measure "$1" "hit$f" santa --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.mix" --window 64
+		prof_wait
+	done
+	if [ "$xcheck" = 1 ] && command -v dnsperf >/dev/null; then
+		$MK dnsperf "$run/hot" >"$run/dnsperf.all"
+		dnsperf_run santa "$1"
+	fi
+}
+
 dns() {
 	nsd_pid=""
 	$MK dns-names 1000 >"$run/names"
@@ -149,7 +185,7 @@ dns() {
 }
 
 dns_nsd() {
-	local f n
+	local n
 	mkdir -p "$run/nsd"
 	vm_nsd_conf "$run/nsd" 192.0.2.1
 	$MK zone "$run/nsd/example.zone" 1000
@@ -157,34 +193,11 @@ dns_nsd() {
 	nsd_pid=$!
 	pids+=("$nsd_pid")
 	wait_sock udp 192.0.2.1:53 || { err "nsd did not start: $(cat "$run/nsd.out" "$run/nsd/nsd.log")"; return; }
-	# an unrecorded run first: the first seconds after boot are slower
-	ip netns exec cli taskset -c 1 "$LOAD" --proto dns --server 192.0.2.1 --port 53 \
-		--requests "$run/q.all" --duration 2 --warmup 0 >/dev/null
-	profile dns-nsd-alone
-	measure dns nsd alone --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.all" --window 64
-	prof_wait
-	if [ "$xcheck" = 1 ] && command -v dnsperf >/dev/null; then
-		$MK dnsperf "$run/names" >"$run/dnsperf.all"
-		dnsperf_run alone
-	fi
+	dns_alone dns nsd dns-nsd-alone
 	[ "$kernel" = nosanta ] && return
 	S -s 'udp 192.0.2.1:53' dns load "$run/hot.zone" --rd 1 --ad 0 --types A ||
 		{ err "santa-ctl dns load"; return; }
-	# fraction of requests that hit: f% from the offloaded names
-	for f in 0 25 50 75 100; do
-		{
-			[ "$f" -gt 0 ] && head -n $((f * 4)) "$run/hot"
-			[ "$f" -lt 100 ] && head -n $(((100 - f) * 4)) "$run/cold"
-		} >"$run/mix.names"
-		$MK dns "$run/mix.names" >"$run/q.mix"
-		[ "$f" -eq 100 ] && profile dns-santa-hit100
-		measure dns "hit$f" santa --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.mix" --window 64
-		prof_wait
-	done
-	if [ "$xcheck" = 1 ] && command -v dnsperf >/dev/null; then
-		$MK dnsperf "$run/hot" >"$run/dnsperf.all"
-		dnsperf_run santa
-	fi
+	dns_hits dns dns-santa-hit100
 	S -s 'udp 192.0.2.1:53' rule flush
 	# number of rules: names that share a 40-byte prefix
 	for n in $rule_counts; do
@@ -225,7 +238,7 @@ PY
 # `dns load --minimal` compiles exactly its answers (host test
 # RealServer.BindAnswersEqualTheMinimalRules; checked here once more).
 dns_bind() {
-	local f want got h0
+	local want got h0
 	mkdir -p "$run/bind"
 	$MK zone "$run/bind/example.zone" 1000
 	cat >"$run/bind/named.conf" <<CONF
@@ -254,15 +267,7 @@ CONF
 		err "named did not start: $(tail -n 5 "$run/named.out")"
 		return
 	fi
-	ip netns exec cli taskset -c 1 "$LOAD" --proto dns --server 192.0.2.1 --port 53 \
-		--requests "$run/q.all" --duration 2 --warmup 0 >/dev/null
-	profile dns-bind-alone
-	measure dns_bind named alone --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.all" --window 64
-	prof_wait
-	if [ "$xcheck" = 1 ] && command -v dnsperf >/dev/null; then
-		$MK dnsperf "$run/names" >"$run/dnsperf.all"
-		dnsperf_run alone dns_bind
-	fi
+	dns_alone dns_bind named dns-bind-alone
 	if [ "$kernel" != nosanta ]; then
 		S -s 'udp 192.0.2.1:53' dns load "$run/hot.zone" --minimal --rd 1 --ad 0 --types A ||
 			{ err "santa-ctl dns load (named)"; return; }
@@ -271,18 +276,7 @@ CONF
 		if [ "$got" != "$want" ] || [ "$(ext Hits)" != $((h0 + 1)) ]; then
 			err "the kernel's answer differs from named's: $got, named: $want"
 		fi
-		for f in 0 25 50 75 100; do
-			{
-				[ "$f" -gt 0 ] && head -n $((f * 4)) "$run/hot"
-				[ "$f" -lt 100 ] && head -n $(((100 - f) * 4)) "$run/cold"
-			} >"$run/mix.names"
-			$MK dns "$run/mix.names" >"$run/q.mix"
-			measure dns_bind "hit$f" santa --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.mix" --window 64
-		done
-		if [ "$xcheck" = 1 ] && command -v dnsperf >/dev/null; then
-			$MK dnsperf "$run/hot" >"$run/dnsperf.all"
-			dnsperf_run santa dns_bind
-		fi
+		dns_hits dns_bind
 		S -s 'udp 192.0.2.1:53' rule flush
 	fi
 	kill "$bind_pid"
