@@ -95,6 +95,7 @@ kvm_works() {
 		[ "$(sed -n 2p "$cache")" = 1 ]
 		return
 	fi
+	mkdir -p "$(dirname "$cache")"
 	serial=$(mktemp)
 	qemu-system-x86_64 -accel kvm -cpu host -m 256 -display none -nodefaults \
 		-no-reboot -serial "file:$serial" -kernel "$kernel" \
