@@ -107,13 +107,14 @@ guest santa "$kernel" santa
 # counts instructions the kernel's jitter entropy never seeds the CRNG, and
 # getrandom() (python, named) would block forever.
 costs=()
-icount="-icount shift=0,sleep=off -cpu qemu64,+rdrand"
+cost_guest() { # NAME BZIMAGE: the baselines only, 3 s per run, under -icount
+	SANTA_KVM=0 SANTA_BENCH_DUR=3 SANTA_BENCH_XCHECK=0 \
+		guest "$1" "$2" nosanta "" "-icount shift=0,sleep=off -cpu qemu64,+rdrand"
+}
 if [ "$baseline" -eq 1 ]; then
 	for round in 1 2; do
-		SANTA_KVM=0 SANTA_BENCH_DUR=3 SANTA_BENCH_XCHECK=0 \
-			guest "base-n$round" "$top/build/obj-nosanta/arch/x86/boot/bzImage" nosanta "" "$icount"
-		SANTA_KVM=0 SANTA_BENCH_DUR=3 SANTA_BENCH_XCHECK=0 \
-			guest "base-y$round" "$kernel" nosanta "" "$icount"
+		cost_guest "base-n$round" "$top/build/obj-nosanta/arch/x86/boot/bzImage"
+		cost_guest "base-y$round" "$kernel"
 		costs+=(--cost "$bdir/base-n$round/bench.dat,$bdir/base-y$round/bench.dat")
 	done
 fi

@@ -15,9 +15,9 @@ Usage: scripts/run-vm.sh [OPTIONS] (--suite NAME | -- COMMAND...)
 
 Boots a kernel built by scripts/build-kernel.sh with virtme-ng (KVM where
 /dev/kvm boots it, else TCG; SANTA_KVM=0|1 forces the choice) and runs
-COMMAND, or a suite from selftests/vm-suites/NAME.sh, in the guest. No TTY is needed. The guest
-console goes to the log file; the command's output to stdout. The exit
-status is the command's (124 on timeout).
+COMMAND, or a suite from selftests/vm-suites/NAME.sh, in the guest. No TTY
+is needed. The guest console goes to the log file; the command's output to
+stdout. The exit status is the command's (124 on timeout).
 
 Options:
   --kernel FILE    bzImage to boot (default: build/obj/arch/x86/boot/bzImage)

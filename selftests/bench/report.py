@@ -98,10 +98,9 @@ def main():
         return "met (>= %.1fx)" % t if r >= t else "missed (< %.1fx)" % t
 
     only = a.only.split()
-    alone = ("dns", "nsd", "alone")
     counts = sorted({int(k[1]) for k in s if k[0] == "dns_rules"})
     if "dns" in only:
-        dns_tables(s, get, target, alone, counts)
+        dns_tables(s, get, target, counts)
     if "memcached" in only:
         memcached_table(get, target)
     if "http" in only:
@@ -109,14 +108,14 @@ def main():
     if a.cost:
         cost_table([tuple(load(p) for p in c.split(",")) for c in a.cost], get, only)
     if a.plots and "dns" in only:
-        plots(a.plots, s, alone, counts)
+        plots(a.plots, s, counts)
     if missing:
         print("\nEMPTY: " + ", ".join(sorted(set(missing))))
         return 1
     return 0
 
 
-def dns_tables(s, get, target, alone, counts):
+def dns_tables(s, get, target, counts):
     # DNS: hit fraction, nsd then BIND 9 (the paper's server and baseline:
     # its 5.5x target is against BIND)
     for sec, srv, name, tgt in (("dns", "nsd", "nsd", None),
@@ -232,7 +231,7 @@ def cost_table(pairs, get, only):
     t.show()
 
 
-def plots(pdir, s, alone, counts):
+def plots(pdir, s, counts):
     os.makedirs(pdir, exist_ok=True)
     with open(os.path.join(pdir, "hits.dat"), "w") as f:
         f.write("# hit%  nsd: req/s srv_us alone/santa-CPU  BIND: req/s srv_us alone/santa-CPU\n")

@@ -178,6 +178,7 @@ dns() {
 	head -n 500 "$run/names" >"$run/hot"
 	tail -n 500 "$run/names" >"$run/cold"
 	$MK zone "$run/hot.zone" 500
+	$MK zone "$run/example.zone" 1000
 	$MK dns "$run/names" >"$run/q.all"
 	dns_nsd
 	[ -n "$nsd_pid" ] && kill "$nsd_pid" && wait "$nsd_pid" 2>/dev/null
@@ -188,7 +189,7 @@ dns_nsd() {
 	local n
 	mkdir -p "$run/nsd"
 	vm_nsd_conf "$run/nsd" 192.0.2.1
-	$MK zone "$run/nsd/example.zone" 1000
+	cp "$run/example.zone" "$run/nsd/"
 	ip netns exec srv taskset -c 0 nsd -d -c "$run/nsd/nsd.conf" >"$run/nsd.out" 2>&1 &
 	nsd_pid=$!
 	pids+=("$nsd_pid")
@@ -217,14 +218,14 @@ dns_nsd() {
 	S -s 'udp 192.0.2.1:53' rule flush
 }
 
-# dns_ask NAME: the answer to one query for NAME (id 0x5a17), in hex
+# dns_ask NAME: the answer to one query for NAME (mkreq.py's, id 0x5a17),
+# in hex
 dns_ask() {
-	ip netns exec cli python3 - "$1" <<'PY'
-import socket, struct, sys
-q = struct.pack(">HHHHHH", 0x5a17, 0x0100, 1, 0, 0, 0)
-for label in sys.argv[1].split("."):
-    q += bytes([len(label)]) + label.encode()
-q += b"\x00" + struct.pack(">HH", 1, 1)
+	ip netns exec cli python3 - "$top/selftests/bench" "$1" <<'PY'
+import socket, sys
+sys.path.insert(0, sys.argv[1])
+from mkreq import dns_query
+q = b"\x5a\x17" + dns_query(sys.argv[2])[2:]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2)
 s.sendto(q, ("192.0.2.1", 53))
@@ -240,7 +241,7 @@ PY
 dns_bind() {
 	local want got h0
 	mkdir -p "$run/bind"
-	$MK zone "$run/bind/example.zone" 1000
+	cp "$run/example.zone" "$run/bind/"
 	cat >"$run/bind/named.conf" <<CONF
 options {
 	directory "$run/bind";
