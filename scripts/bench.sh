@@ -19,7 +19,9 @@ server on vCPU0 and the client on vCPU1 in two network namespaces:
   dns        nsd alone vs. its records offloaded by santa-ctl: hit fraction
              0-100 %, rules 1 .. 1M (10k in --quick); then BIND 9 (the
              paper's server) alone vs. offloaded, hit fraction 0-100 %;
-             dnsperf cross-checks
+             then Knot DNS over UDP vs. offloaded (100 % hits) vs. its
+             XDP mode (AF_XDP, the kernel-bypass peer); dnsperf
+             cross-checks
   memcached  UDP and TCP, Zipf key popularity, the 100 and 300 most
              popular of 1000 keys (68 %, 83 % of requests) / all offloaded
   http       nginx (sendfile, keep-alive), 64 B, 1 KiB, 16 KiB; wrk cross-check

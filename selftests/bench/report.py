@@ -139,6 +139,8 @@ def dns_tables(s, get, target, counts):
                   "-", "-", "dnsperf alone %.0f/s" % dp_a["rps"])
         t.show()
 
+    knot_table(s, get)
+
     # DNS: number of rules
     t = Table("DNS, 100 % hits, names sharing a 40-byte prefix (rules installed; "
               "server capacity = 1 / srv us/req)",
@@ -152,6 +154,31 @@ def dns_tables(s, get, target, counts):
         t.add(str(n), get(k), fmt(r, "%.2f"), fmt(get(k, "srv_us"), "%.1f"),
               fmt(get(k, "cli_us"), "%.1f"), fmt(cap, "%.2f"),
               target(cap, 0.9) if n == counts[-1] else "")
+    t.show()
+
+
+def knot_table(s, get):
+    """Knot DNS three ways in one boot: its UDP sockets, its UDP sockets
+    with the hot names offloaded by Santa (100 % hits), and its XDP mode
+    (AF_XDP, the kernel-bypass peer). The XDP program runs in veth's NAPI
+    poll, on vCPU0 when the guest suite could thread and pin it (else on the
+    client's vCPU: then only the total CPU compares)."""
+    t = Table("DNS, Knot DNS: UDP sockets vs. Santa (100 % hits) vs. its XDP mode "
+              "(total = server + client vCPU)",
+              ["variant", "req/s", "x UDP", "srv us/req", "cli us/req", "total us/req",
+               "UDP/variant CPU", "UDP/variant total", "dnsperf req/s"])
+    base = ("dns_knot", "knot", "alone")
+    for name, k, dp in (("knotd UDP", base, "alone"),
+                        ("knotd + Santa", ("dns_knot", "hit100", "santa"), None),
+                        ("knotd XDP", ("dns_knot", "knot", "xdp"), "xdp")):
+        tot = [get(x, "srv_us") + get(x, "cli_us")
+               if get(x, "srv_us") is not None and get(x, "cli_us") is not None else None
+               for x in (base, k)]
+        d = s.get(("dns_knot", "dnsperf", dp)) if dp else None
+        t.add(name, get(k), fmt(ratio(get(k), get(base)), "%.2f"), fmt(get(k, "srv_us"), "%.1f"),
+              fmt(get(k, "cli_us"), "%.1f"), fmt(tot[1], "%.1f"),
+              fmt(ratio(get(base, "srv_us"), get(k, "srv_us")), "%.2f"),
+              fmt(ratio(tot[0], tot[1]), "%.2f"), fmt(d["rps"] if d else None))
     t.show()
 
 

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Guest side of scripts/bench.sh: real servers (nsd, BIND, memcached, nginx) in
-# namespace srv pinned to CPU0, the load generator (santa-load, dnsperf,
-# wrk) in namespace cli pinned to CPU1, veth between them with RPS so that
-# each side's receive path, and the kernel's replies, run on its own CPU.
+# Guest side of scripts/bench.sh: real servers (nsd, BIND, Knot DNS,
+# memcached, nginx) in namespace srv pinned to CPU0, the load generator
+# (santa-load, dnsperf, wrk) in namespace cli pinned to CPU1, veth between
+# them with RPS so that each side's receive path, and the kernel's replies,
+# run on its own CPU.
 # Every run appends one line to $SANTA_OUT/bench.dat:
 #   SECTION CASE VARIANT rps srv_us cli_us srv_busy hit% lost mismatched calib
 # srv_us/cli_us: busy microseconds of CPU0/CPU1 per answered request;
@@ -64,6 +65,11 @@ S() { ip netns exec srv "$SC" -q "$@"; }
 ext() {
 	# shellcheck disable=SC2016
 	ip netns exec srv awk -v k="$1" '$1 == "SantaExt:" { if (!n) { for (i = 2; i <= NF; i++) f[i] = $i; n = 1 } else for (i = 2; i <= NF; i++) if (f[i] == k) print $i }' /proc/net/netstat | grep . || echo -
+}
+# UDP datagrams the server's netns delivered to sockets
+udp_in() {
+	# shellcheck disable=SC2016
+	ip netns exec srv awk '$1 == "Udp:" && $2 ~ /^[0-9]/ { print $2 }' /proc/net/snmp
 }
 wait_sock() { # PROTO ADDR:PORT
 	local i
@@ -183,6 +189,7 @@ dns() {
 	dns_nsd
 	[ -n "$nsd_pid" ] && kill "$nsd_pid" && wait "$nsd_pid" 2>/dev/null
 	dns_bind
+	[ "$kernel" = nosanta ] || dns_knot
 }
 
 dns_nsd() {
@@ -282,6 +289,120 @@ CONF
 	fi
 	kill "$bind_pid"
 	wait "$bind_pid" 2>/dev/null
+}
+
+# ---- DNS: Knot DNS over UDP, offloaded, and in its XDP mode ---------------------
+# The peer a user would pick instead of Santa: knotd answering from AF_XDP
+# sockets, its XDP program on veth-srv taking every UDP query to port 53
+# before the stack (so Santa never sees one). veth runs that program in the
+# NAPI poll of the sending CPU (the client's); threaded NAPI, its thread
+# pinned to vCPU0, puts it on the server's CPU like the others' receive
+# path. One UDP worker (one XDP worker: veth has one queue), pinned to vCPU0.
+# knot_conf XDP(0|1): knotd's configuration in $run/knot
+knot_conf() {
+	cat >"$run/knot/knot.conf" <<CONF
+server:
+    listen: 192.0.2.1@53
+    rundir: $run/knot
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+database:
+    storage: $run/knot
+template:
+  - id: default
+    storage: $run/knot
+zone:
+  - domain: example.com
+    file: example.zone
+log:
+  - target: $run/knot/knot.log
+    any: info
+CONF
+	[ "$1" = 1 ] && printf 'xdp:\n    listen: veth-srv@53\n    udp: on\n' >>"$run/knot/knot.conf"
+}
+
+# knot_start XDP(0|1): knotd running and answering h0000007 (its answer in $want)
+knot_start() {
+	local i
+	knot_conf "$1"
+	ip netns exec srv sh -c "ulimit -l unlimited; exec taskset -c 0 knotd -c $run/knot/knot.conf" \
+		>"$run/knot.out" 2>&1 &
+	knot_pid=$!
+	pids+=("$knot_pid")
+	for i in $(seq 50); do
+		if [ "$1" = 0 ] || ip -n srv link show veth-srv | grep -q xdp; then
+			want=$(dns_ask h0000007.example.com 2>/dev/null) && return 0
+		fi
+		sleep 0.2
+	done
+	err "knotd (xdp=$1) did not start: $(tail -n 5 "$run/knot.out" "$run/knot/knot.log")"
+	return 1
+}
+
+knot_stop() {
+	kill "$knot_pid" 2>/dev/null
+	wait "$knot_pid" 2>/dev/null
+}
+
+dns_knot() {
+	local udp_want h0 u0 got napi
+	if ! command -v knotd >/dev/null; then
+		err "knotd (knot) not installed"
+		return
+	fi
+	mkdir -p "$run/knot"
+	cp "$run/example.zone" "$run/knot/"
+	knot_start 0 || return
+	udp_want=$want
+	dns_alone dns_knot knot dns-knot-alone
+	# Santa answering for knotd: its answers are BIND's minimal ones (host
+	# test RealServer.KnotAnswersEqualTheMinimalRules; checked here again)
+	S -s 'udp 192.0.2.1:53' dns load "$run/hot.zone" --minimal --rd 1 --ad 0 --types A ||
+		{ err "santa-ctl dns load (knotd)"; knot_stop; return; }
+	h0=$(ext Hits)
+	got=$(dns_ask h0000007.example.com)
+	if [ "$got" != "$udp_want" ] || [ "$(ext Hits)" != $((h0 + 1)) ]; then
+		err "the kernel's answer differs from knotd's: $got, knotd: $udp_want"
+	fi
+	$MK dns "$run/hot" >"$run/q.hot"
+	measure dns_knot hit100 santa --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.hot" --window 64
+	S -s 'udp 192.0.2.1:53' rule flush
+	knot_stop
+
+	knot_start 1 || return
+	if [ "$want" != "$udp_want" ]; then
+		err "knotd's XDP answer differs from its UDP one: $want, UDP: $udp_want"
+	fi
+	# "xdp": veth's own (native) XDP; "xdpgeneric": the stack's
+	echo "# knotd xdp: $(ip -n srv link show veth-srv | grep -o -m 1 'xdp[a-z]*' | head -n 1) on veth-srv"
+	u0=$(udp_in)
+	# the XDP program's NAPI poll on vCPU0, in its own thread
+	if ip netns exec srv sh -c 'echo 1 > /sys/class/net/veth-srv/threaded' 2>/dev/null &&
+		napi=$(pgrep '^napi/veth-srv' | head -n 1) && [ -n "$napi" ] && taskset -pc 0 "$napi" >/dev/null; then
+		echo "# knotd xdp: threaded NAPI of veth-srv (pid $napi) on vCPU0"
+	else
+		echo "# knotd xdp: no threaded NAPI: the XDP program runs on the client's vCPU (compare srv_us + cli_us)"
+	fi
+	ip netns exec cli taskset -c 1 "$LOAD" --proto dns --server 192.0.2.1 --port 53 \
+		--requests "$run/q.all" --duration 2 --warmup 0 >/dev/null
+	profile dns-knot-xdp
+	measure dns_knot knot xdp --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.all" --window 64
+	prof_wait
+	# every query went to the AF_XDP socket, none up the UDP stack
+	[ $(($(udp_in) - u0)) -lt 100 ] || err "knotd xdp: $(($(udp_in) - u0)) queries reached its UDP socket"
+	if [ "$xcheck" = 1 ] && command -v dnsperf >/dev/null; then
+		$MK dnsperf "$run/names" >"$run/dnsperf.all"
+		dnsperf_run xdp dns_knot
+	fi
+	ip netns exec srv sh -c 'echo 0 > /sys/class/net/veth-srv/threaded' 2>/dev/null
+	knot_stop
+	# knotd leaves its XDP program attached when it stops: the next
+	# sections must not run through it
+	ip -n srv link set veth-srv xdp off
+	if ip -n srv link show veth-srv | grep -q xdp; then
+		err "knotd's XDP program is still on veth-srv"
+	fi
 }
 
 # dnsperf VARIANT [SECTION]: Debian's DNS load generator, as a cross-check
