@@ -15,7 +15,8 @@
 # (every section) or nosanta (the baselines only, on a CONFIG_SANTA=n kernel).
 # SANTA_BENCH_ONLY: sections to run (default "dns memcached http").
 # Full mode also profiles vCPU0 (perf, cpu-clock) during some runs:
-# $SANTA_OUT/profile-*.txt, read by selftests/bench/profile.py.
+# $SANTA_OUT/profile-*.txt, read by selftests/bench/profile.py
+# (SANTA_BENCH_PROFILE=0: none).
 set -u
 top=${SANTA_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 # shellcheck source=selftests/vm-lib.sh
@@ -84,7 +85,7 @@ wait_sock() { # PROTO ADDR:PORT
 # (full mode; cpu-clock sampling: TCG has no PMU), symbols from vmlinux
 profile() {
 	local vmlinux=${SANTA_VMLINUX:-}
-	[ "$mode" = full ] || return 0
+	[ "$mode" = full ] && [ "${SANTA_BENCH_PROFILE:-1}" = 1 ] || return 0
 	if ! command -v perf >/dev/null || [ ! -f "$vmlinux" ]; then
 		echo "# no profile $1: needs perf (linux-perf) and SANTA_VMLINUX ($vmlinux)"
 		return 0
