@@ -112,7 +112,7 @@ def main():
     if a.cost:
         cost_table([tuple(load(p) for p in c.split(",")) for c in a.cost], get, only)
     if a.plots and "dns" in only:
-        plots(a.plots, s, counts)
+        plots(a.plots, s, counts, load(a.icount) if a.icount else {})
     if missing:
         print("\nEMPTY: " + ", ".join(sorted(set(missing))))
         return 1
@@ -294,17 +294,22 @@ def cost_table(pairs, get, only):
     t.show()
 
 
-def plots(pdir, s, counts):
+def plots(pdir, s, counts, ic):
     os.makedirs(pdir, exist_ok=True)
     with open(os.path.join(pdir, "hits.dat"), "w") as f:
-        f.write("# hit%  nsd: req/s srv_us alone/santa-CPU  BIND: req/s srv_us alone/santa-CPU\n")
+        f.write("# hit%  nsd: req/s srv_us alone/santa-CPU  BIND: req/s srv_us alone/santa-CPU"
+                "  BIND under -icount: alone/santa instructions\n")
         for fr in (0, 25, 50, 75, 100):
             cells = [str(fr)]
-            for sec, srv in (("dns", "nsd"), ("dns_bind", "named")):
-                d = s.get((sec, "hit%d" % fr, "santa")) or {}
-                a = s.get((sec, srv, "alone")) or {}
+            for sec, srv, rows in (("dns", "nsd", s), ("dns_bind", "named", s),
+                                   ("dns_bind", "named", ic)):
+                d = rows.get((sec, "hit%d" % fr, "santa")) or {}
+                a = rows.get((sec, srv, "alone")) or {}
                 r = ratio(a.get("srv_us"), d.get("srv_us"))
-                cells += [fmt(d.get("rps")), fmt(d.get("srv_us"), "%.1f"), fmt(r, "%.2f")]
+                if rows is ic:
+                    cells.append(fmt(r, "%.2f"))
+                else:
+                    cells += [fmt(d.get("rps")), fmt(d.get("srv_us"), "%.1f"), fmt(r, "%.2f")]
             f.write(" ".join(cells) + "\n")
     with open(os.path.join(pdir, "rules.dat"), "w") as f:
         for n in counts:
@@ -328,7 +333,7 @@ $paper << EOD
 EOD
 plot '{d}/hits.dat' using 1:7 with linespoints title 'BIND 9 + Santa', \\
      '{d}/hits.dat' using 1:4 with linespoints title 'nsd + Santa', \\
-     $paper using 1:2 with points pt 7 title 'paper (short), BIND 9: throughput gain', \\
+{icount}     $paper using 1:2 with points pt 7 title 'paper (short), BIND 9: throughput gain', \\
      5.5 with lines dt 2 title 'target 5.5x (paper, vs. BIND)'
 set output '{d}/dns-rules.png'
 set title 'DNS: 100 % hits, by number of rules (names share a 40-byte prefix)'
@@ -342,7 +347,8 @@ set logscale x
 set key right bottom
 plot '{d}/rules.dat' using 1:2 with linespoints title 'req/s', \\
      '{d}/rules.dat' using 1:3 axes x1y2 with linespoints title 'server us/req'
-    """.format(d=pdir)
+    """.format(d=pdir, icount="     '%s/hits.dat' using 1:8 with linespoints dt 3 title "
+               "'BIND 9 + Santa, instructions (-icount)', \\\n" % pdir if ic else "")
     subprocess.run(["gnuplot"], input=gp, text=True, check=True)
     print("\nplots: %s/dns-hits.png, %s/dns-rules.png" % (pdir, pdir))
 
