@@ -108,9 +108,11 @@ icount_opts="-icount shift=0,sleep=off -cpu qemu64,+rdrand"
 # request alone and offloaded, a ratio the shared host's speed does not
 # enter (BIND's wall-clock cost per query varies by half between runs)
 icount=()
+icount_guest() { # NAME BZIMAGE MODE [SECTIONS]: 3 s per run, no cross-checks
+	SANTA_KVM=0 SANTA_BENCH_DUR=3 SANTA_BENCH_XCHECK=0 guest "$1" "$2" "$3" "${4:-}" "$icount_opts"
+}
 if [ "$mode" = full ] && [[ " $only " == *" dns "* ]]; then
-	SANTA_KVM=0 SANTA_BENCH_DUR=3 SANTA_BENCH_XCHECK=0 SANTA_BENCH_RULES=1 SANTA_BENCH_PROFILE=0 \
-		guest icount "$kernel" santa dns "$icount_opts"
+	SANTA_BENCH_RULES=1 SANTA_BENCH_PROFILE=0 icount_guest icount "$kernel" santa dns
 	icount=(--icount "$bdir/icount/bench.dat")
 fi
 # The cost of the series with no rules: boots of the CONFIG_SANTA=n kernel
@@ -124,14 +126,10 @@ fi
 # counts instructions the kernel's jitter entropy never seeds the CRNG, and
 # getrandom() (python, named) would block forever.
 costs=()
-cost_guest() { # NAME BZIMAGE: the baselines only, 3 s per run, under -icount
-	SANTA_KVM=0 SANTA_BENCH_DUR=3 SANTA_BENCH_XCHECK=0 \
-		guest "$1" "$2" nosanta "" "$icount_opts"
-}
 if [ "$baseline" -eq 1 ]; then
 	for round in 1 2; do
-		cost_guest "base-n$round" "$top/build/obj-nosanta/arch/x86/boot/bzImage"
-		cost_guest "base-y$round" "$kernel"
+		icount_guest "base-n$round" "$top/build/obj-nosanta/arch/x86/boot/bzImage" nosanta
+		icount_guest "base-y$round" "$kernel" nosanta
 		costs+=(--cost "$bdir/base-n$round/bench.dat,$bdir/base-y$round/bench.dat")
 	done
 fi

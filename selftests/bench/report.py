@@ -47,6 +47,10 @@ def fmt(v, spec="%.0f"):
     return "-" if v is None else spec % v
 
 
+def plus(a, b):
+    return None if a is None or b is None else a + b
+
+
 def ratio(a, b):
     if a is None or b is None or not b:
         return None
@@ -172,17 +176,16 @@ def knot_table(s, get):
               ["variant", "req/s", "x UDP", "srv us/req", "cli us/req", "total us/req",
                "UDP/variant CPU", "UDP/variant total", "dnsperf req/s"])
     base = ("dns_knot", "knot", "alone")
+    btot = plus(get(base, "srv_us"), get(base, "cli_us"))
     for name, k, dp in (("knotd UDP", base, "alone"),
                         ("knotd + Santa", ("dns_knot", "hit100", "santa"), None),
                         ("knotd XDP", ("dns_knot", "knot", "xdp"), "xdp")):
-        tot = [get(x, "srv_us") + get(x, "cli_us")
-               if get(x, "srv_us") is not None and get(x, "cli_us") is not None else None
-               for x in (base, k)]
+        tot = plus(get(k, "srv_us"), get(k, "cli_us"))
         d = s.get(("dns_knot", "dnsperf", dp)) if dp else None
         t.add(name, get(k), fmt(ratio(get(k), get(base)), "%.2f"), fmt(get(k, "srv_us"), "%.1f"),
-              fmt(get(k, "cli_us"), "%.1f"), fmt(tot[1], "%.1f"),
+              fmt(get(k, "cli_us"), "%.1f"), fmt(tot, "%.1f"),
               fmt(ratio(get(base, "srv_us"), get(k, "srv_us")), "%.2f"),
-              fmt(ratio(tot[0], tot[1]), "%.2f"), fmt(d["rps"] if d else None))
+              fmt(ratio(btot, tot), "%.2f"), fmt(d["rps"] if d else None))
     t.show()
 
 
@@ -212,9 +215,9 @@ def icount_table(r, get, target):
     for name, k in (("knotd UDP", base), ("knotd + Santa", ("dns_knot", "hit100", "santa")),
                     ("knotd XDP", ("dns_knot", "knot", "xdp"))):
         sv, cv = get(k, "srv_us", rows=r), get(k, "cli_us", rows=r)
-        tot = sv + cv if sv is not None and cv is not None else None
+        tot = plus(sv, cv)
         t.add(name, fmt(sv, "%.1f"), fmt(cv, "%.1f"), fmt(tot, "%.1f"), fmt(ratio(bs, sv), "%.2f"),
-              fmt(ratio(bs + bc if bs is not None and bc is not None else None, tot), "%.2f"))
+              fmt(ratio(plus(bs, bc), tot), "%.2f"))
     t.show()
 
 

@@ -142,18 +142,34 @@ ip netns exec srv sh -c 'echo 1 > /sys/class/net/veth-srv/queues/rx-0/rps_cpus'
 ip netns exec cli sh -c 'echo 2 > /sys/class/net/veth-cli/queues/rx-0/rps_cpus'
 
 # ---- DNS: nsd, then BIND ----------------------------------------------------
-# dns_alone SECTION SERVER PROFILE: the server answering every query
-# itself (after an unrecorded run: the first seconds of a server are
-# slower), profiled, and dnsperf's figure
+# dns_alone SECTION SERVER PROFILE [VARIANT]: the server answering every
+# query itself (after an unrecorded run: the first seconds of a server are
+# slower), profiled, and dnsperf's figure; VARIANT (default "alone") names
+# the rows
 dns_alone() {
+	local var=${4:-alone}
 	ip netns exec cli taskset -c 1 "$LOAD" --proto dns --server 192.0.2.1 --port 53 \
 		--requests "$run/q.all" --duration 2 --warmup 0 >/dev/null
 	profile "$3"
-	measure "$1" "$2" alone --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.all" --window 64
+	measure "$1" "$2" "$var" --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.all" --window 64
 	prof_wait
 	if [ "$xcheck" = 1 ] && command -v dnsperf >/dev/null; then
 		$MK dnsperf "$run/names" >"$run/dnsperf.all"
-		dnsperf_run alone "$1"
+		dnsperf_run "$var" "$1"
+	fi
+}
+
+# dns_offload_minimal SERVER WANT: the hot names offloaded with
+# --minimal, and the kernel's answer to one query (counted as a hit) equal
+# to WANT, the server's own answer
+dns_offload_minimal() {
+	local h0 got
+	S -s 'udp 192.0.2.1:53' dns load "$run/hot.zone" --minimal --rd 1 --ad 0 --types A ||
+		{ err "santa-ctl dns load ($1)"; return 1; }
+	h0=$(ext Hits)
+	got=$(dns_ask h0000007.example.com)
+	if [ "$got" != "$2" ] || [ "$(ext Hits)" != $((h0 + 1)) ]; then
+		err "the kernel's answer differs from $1's: $got, $1: $2"
 	fi
 }
 
@@ -247,7 +263,7 @@ PY
 # `dns load --minimal` compiles exactly its answers (host test
 # RealServer.BindAnswersEqualTheMinimalRules; checked here once more).
 dns_bind() {
-	local want got h0
+	local want
 	mkdir -p "$run/bind"
 	cp "$run/example.zone" "$run/bind/"
 	cat >"$run/bind/named.conf" <<CONF
@@ -278,13 +294,7 @@ CONF
 	fi
 	dns_alone dns_bind named dns-bind-alone
 	if [ "$kernel" != nosanta ]; then
-		S -s 'udp 192.0.2.1:53' dns load "$run/hot.zone" --minimal --rd 1 --ad 0 --types A ||
-			{ err "santa-ctl dns load (named)"; return; }
-		h0=$(ext Hits)
-		got=$(dns_ask h0000007.example.com)
-		if [ "$got" != "$want" ] || [ "$(ext Hits)" != $((h0 + 1)) ]; then
-			err "the kernel's answer differs from named's: $got, named: $want"
-		fi
+		dns_offload_minimal named "$want" || return
 		dns_hits dns_bind
 		S -s 'udp 192.0.2.1:53' rule flush
 	fi
@@ -347,7 +357,7 @@ knot_stop() {
 }
 
 dns_knot() {
-	local udp_want h0 u0 got napi
+	local udp_want u0 napi
 	if ! command -v knotd >/dev/null; then
 		err "knotd (knot) not installed"
 		return
@@ -359,13 +369,7 @@ dns_knot() {
 	dns_alone dns_knot knot dns-knot-alone
 	# Santa answering for knotd: its answers are BIND's minimal ones (host
 	# test RealServer.KnotAnswersEqualTheMinimalRules; checked here again)
-	S -s 'udp 192.0.2.1:53' dns load "$run/hot.zone" --minimal --rd 1 --ad 0 --types A ||
-		{ err "santa-ctl dns load (knotd)"; knot_stop; return; }
-	h0=$(ext Hits)
-	got=$(dns_ask h0000007.example.com)
-	if [ "$got" != "$udp_want" ] || [ "$(ext Hits)" != $((h0 + 1)) ]; then
-		err "the kernel's answer differs from knotd's: $got, knotd: $udp_want"
-	fi
+	dns_offload_minimal knotd "$udp_want" || { knot_stop; return; }
 	$MK dns "$run/hot" >"$run/q.hot"
 	measure dns_knot hit100 santa --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.hot" --window 64
 	S -s 'udp 192.0.2.1:53' rule flush
@@ -385,17 +389,9 @@ dns_knot() {
 	else
 		echo "# knotd xdp: no threaded NAPI: the XDP program runs on the client's vCPU (compare srv_us + cli_us)"
 	fi
-	ip netns exec cli taskset -c 1 "$LOAD" --proto dns --server 192.0.2.1 --port 53 \
-		--requests "$run/q.all" --duration 2 --warmup 0 >/dev/null
-	profile dns-knot-xdp
-	measure dns_knot knot xdp --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.all" --window 64
-	prof_wait
+	dns_alone dns_knot knot dns-knot-xdp xdp
 	# every query went to the AF_XDP socket, none up the UDP stack
 	[ $(($(udp_in) - u0)) -lt 100 ] || err "knotd xdp: $(($(udp_in) - u0)) queries reached its UDP socket"
-	if [ "$xcheck" = 1 ] && command -v dnsperf >/dev/null; then
-		$MK dnsperf "$run/names" >"$run/dnsperf.all"
-		dnsperf_run xdp dns_knot
-	fi
 	ip netns exec srv sh -c 'echo 0 > /sys/class/net/veth-srv/threaded' 2>/dev/null
 	knot_stop
 	# knotd leaves its XDP program attached when it stops: the next
