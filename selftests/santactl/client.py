@@ -69,8 +69,15 @@ def cmd_mc_udp(a):
                            lambda rid: struct.pack(">HHHH", rid, 0, 1, 0) + b"get %s\r\n" % a.key.encode())
 
 
+# The kernel never answers a request that arrives before the server has
+# accept()ed the connection (the TCP contract): wait until it has, so that a
+# request meant for the kernel is not sent into the accept queue.
+SETTLE = 0.3
+
+
 def tcp_exchange(host, port, data, until, timeout=5):
     c = socket.create_connection((host, port), timeout=timeout)
+    time.sleep(SETTLE)
     c.sendall(data)
     buf = b""
     end = time.time() + timeout

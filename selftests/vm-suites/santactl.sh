@@ -13,6 +13,7 @@ top=${SANTA_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top/selftests/vm-lib.sh"
 SC=${SANTA_CTL:-$top/build/santa-ctl/santa-ctl}
 client=$top/selftests/santactl/client.py
+patterns=$top/selftests/santactl/tcp_patterns.py
 zone=$top/selftests/santactl/example.zone
 run=$(mktemp -d /run/santactl.XXXXXX 2>/dev/null || mktemp -d /tmp/santactl.XXXXXX)
 pids=()
@@ -27,6 +28,17 @@ check() { # name, then a command: PASS if it succeeds
 }
 S() { ip netns exec srv "$SC" "$@"; }
 C() { ip netns exec cli python3 "$client" "$@"; }
+P() { ip netns exec cli timeout 150 python3 "$patterns" "$@"; }
+stat_of() { # PROTO ADDR:PORT COUNTER...: the socket's counters, space-separated
+	local sk=$1
+	shift
+	S -j -s "$sk" stats | python3 -c 'import json,sys; s=json.load(sys.stdin)[0]["stats"]; print(" ".join(str(s.get(k, 0)) for k in sys.argv[1:]))' "$@"
+}
+# counters that say why the kernel left TCP requests to the server
+tcp_counters="hits misses fail_order skipped fail_nomem"
+tcp_delta() { # "before" "after": named differences
+	python3 -c 'import sys; n=sys.argv[1].split(); a=sys.argv[2].split(); b=sys.argv[3].split(); print(" ".join("%s +%d" % (k, int(y) - int(x)) for k, x, y in zip(n, a, b)))' "$tcp_counters" "$1" "$2"
+}
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	[ -f "$run/nginx/nginx.pid" ] && kill "$(cat "$run/nginx/nginx.pid")" 2>/dev/null
@@ -44,7 +56,9 @@ wait_sock() { # PROTO ADDR:PORT: until santa-ctl finds the socket (10 s)
 }
 # TCP offload needs the kernel's TCP patch: ENOPROTOOPT (or EOPNOTSUPP)
 # from SOL_SANTA on a TCP socket means it is not there
-no_tcp_offload() { grep -qE "Protocol not available|Operation not supported|no Santa offload for TCP" "$1"; }
+# (a kernel that has TCP offload but refuses SANTA_TCP_FRAMING fails instead:
+# santa-ctl's http and memcached helpers need the framing)
+no_tcp_offload() { grep -q "no Santa offload for TCP" "$1"; }
 
 [ -x "$SC" ] || { fail build "no santa-ctl at $SC (run scripts/test-santactl.sh)"; exit 1; }
 echo "# $(uname -r), santa-ctl $SC"
@@ -211,9 +225,12 @@ else
 	pids+=($!)
 	wait_sock tcp 192.0.2.1:11211 && wait_sock udp 192.0.2.1:11211 && pass mc_started || fail mc_started
 	check mc_set C mc-set 192.0.2.1 11211 hot 42 "hello from memcached"
+	check mc_set_hot2 C mc-set 192.0.2.1 11211 hot2 0 "second hot value"
 	C mc-udp 192.0.2.1 11211 hot >"$run/mc.udp.before"
 	C mc-tcp 192.0.2.1 11211 hot >"$run/mc.tcp.before"
 	ip netns exec cli memccat --servers=192.0.2.1:11211 hot >"$run/memccat.before" 2>&1
+	# the TCP patterns against memcached alone: what every answer must be
+	P mc 192.0.2.1 11211 "$run/mcpat.before" >"$run/mcpat.before.out" 2>&1 || echo "# mc patterns without rules: $(tail -n 2 "$run/mcpat.before.out")"
 	g0=$(C mc-stats 192.0.2.1 11211 get_hits cmd_get)
 	check mc_udp_load S -s 'udp 192.0.2.1:11211' memcached load hot 42 "hello from memcached"
 	C mc-udp 192.0.2.1 11211 hot --count 5 >"$run/mc.udp.after" 2>&1
@@ -221,10 +238,10 @@ else
 	echo "# memcached before: $g0; after 5 offloaded UDP gets: $g1"
 	cmp -s "$run/mc.udp.before" "$run/mc.udp.after" && [ -s "$run/mc.udp.after" ] && pass mc_udp_identical || fail mc_udp_identical "server $(cat "$run/mc.udp.before") kernel $(cat "$run/mc.udp.after")"
 	[ "$g0" = "$g1" ] && pass mc_udp_server_saw_no_get || fail mc_udp_server_saw_no_get "$g0 -> $g1"
-	S -s 'tcp 192.0.2.1:11211' memcached load hot 42 "hello from memcached" >"$run/mc.tcp.err" 2>&1
+	S -s 'tcp 192.0.2.1:11211' memcached load hot 42 "hello from memcached" hot2 0 "second hot value" >"$run/mc.tcp.err" 2>&1
 	rc=$?
 	if [ $rc -ne 0 ] && no_tcp_offload "$run/mc.tcp.err"; then
-		for t in mc_tcp_load mc_tcp_identical mc_tcp_memccat_identical mc_tcp_server_saw_no_get; do
+		for t in mc_tcp_load mc_tcp_identical mc_tcp_memccat_identical mc_tcp_server_saw_no_get mc_tcp_framing mc_tcp_patterns; do
 			skip $t "kernel has no TCP offload (ENOPROTOOPT)"
 		done
 	else
@@ -236,7 +253,43 @@ else
 		cmp -s "$run/memccat.before" "$run/memccat.after" && pass mc_tcp_memccat_identical || fail mc_tcp_memccat_identical
 		# the stats command itself is one more get-free request
 		[ "$g1" = "$g2" ] && pass mc_tcp_server_saw_no_get || fail mc_tcp_server_saw_no_get "$g1 -> $g2"
+		# memcached load set the "\r\n" terminator on the listener
+		fr=$(S -j -s 'tcp 192.0.2.1:11211' framing show 2>&1 | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(d["term_hex"], d["eor"])' 2>&1)
+		[ "$fr" = "0d0a False" ] && pass mc_tcp_framing || fail mc_tcp_framing "framing show: $fr"
+		S -s 'udp 192.0.2.1:11211' framing show >"$run/err" 2>&1
+		[ $? -eq 1 ] && grep -q "only TCP sockets have a framing" "$run/err" && pass framing_udp_refused || fail framing_udp_refused "$(cat "$run/err")"
+		# the hostile and real patterns, byte for byte against memcached's own answers
+		m0=$(stat_of 'tcp 192.0.2.1:11211' $tcp_counters)
+		P mc 192.0.2.1 11211 "$run/mcpat.after" >"$run/mcpat.after.out" 2>&1 || echo "# mc patterns with rules: $(tail -n 2 "$run/mcpat.after.out")"
+		m1=$(stat_of 'tcp 192.0.2.1:11211' $tcp_counters)
+		python3 "$patterns" compare "$run/mcpat.before" "$run/mcpat.after"
+		echo "# memcached TCP patterns ($(cat "$run/mcpat.after/requests" 2>/dev/null) requests): $(tcp_delta "$m0" "$m1")"
+		[ "${m1%% *}" -gt "${m0%% *}" ] && pass mc_tcp_patterns_kernel_answered || fail mc_tcp_patterns_kernel_answered "no kernel hits: $(tcp_delta "$m0" "$m1")"
+		# KNOWN LIMITATION (issue 18, not fixed here): the rule holds the bytes
+		# of the value it was compiled from; after a client's `set`, the
+		# kernel still answers the old value. Reported, not asserted.
+		st=$(ip netns exec cli timeout 20 python3 "$patterns" mc-stale 192.0.2.1 11211 hot "hello from memcached" "changed by a client" 2>&1)
+		case "$st" in
+		"old value"*) skip mc_tcp_get_after_set "known limitation, issue 18: the kernel answers the old value after set ($st)" ;;
+		*) skip mc_tcp_get_after_set "known limitation, issue 18 (stale answers after set); this time: $st" ;;
+		esac
 	fi
+fi
+
+# ---- the TCP contract on a model server ---------------------------------------
+# A server that does exactly what the contract asks of an event loop (read,
+# answer, recv(MSG_DONTWAIT) -> EAGAIN): tells a kernel that breaks the
+# contract apart from a real server that does not qualify.
+ip netns exec srv python3 "$patterns" model-server 192.0.2.1 7300 --seconds 60 &
+pids+=($!)
+if wait_sock tcp 192.0.2.1:7300 && S -q -s 'tcp 192.0.2.1:7300' framing set --term '\r\n' >"$run/model.err" 2>&1 &&
+	S -s 'tcp 192.0.2.1:7300' rule add 1 exact match 0 'get hot\r\n' put 0 'KERNEL hot\r\n' >>"$run/model.err" 2>&1; then
+	mo0=$(stat_of 'tcp 192.0.2.1:7300' $tcp_counters)
+	ip netns exec cli timeout 30 python3 "$patterns" model-client 192.0.2.1 7300
+	mo1=$(stat_of 'tcp 192.0.2.1:7300' $tcp_counters)
+	echo "# model server: kernel $(tcp_delta "$mo0" "$mo1") (expected hits +5)"
+else
+	fail model_server "$(cat "$run/model.err")"
 fi
 
 # ---- HTTP: nginx ---------------------------------------------------------------
@@ -246,6 +299,8 @@ else
 	mkdir -p "$run/nginx/www" "$run/nginx/tmp"
 	python3 -c 'import sys; sys.stdout.write("<html><body>" + "santa " * 2000 + "</body></html>\n")' >"$run/nginx/www/index.html"
 	head -c 1048576 /dev/urandom >"$run/nginx/www/big.bin"
+	echo "a small offloaded file" >"$run/nginx/www/hot.txt"
+	echo "a file nginx serves itself" >"$run/nginx/www/cold.txt"
 	cat >"$run/nginx/nginx.conf" <<CONF
 user root;
 worker_processes 1;
@@ -275,11 +330,13 @@ CONF
 	C http 192.0.2.1 80 /index.html 192.0.2.1 >"$run/http.before"
 	ip netns exec cli curl -s -o "$run/curl.before" http://192.0.2.1/index.html
 	C http 192.0.2.1 80 /big.bin 192.0.2.1 >"$run/big.before"
+	# the TCP patterns against nginx alone: what every answer must be
+	P http 192.0.2.1 80 192.0.2.1 "$run/pat.before" >"$run/pat.before.out" 2>&1 || echo "# http patterns without rules: $(tail -n 2 "$run/pat.before.out")"
 	a0=$(wc -l <"$run/nginx/access.log")
 	S -s 'tcp 192.0.2.1:80' http load --host 192.0.2.1 "$run/nginx/www/index.html" >"$run/http.err" 2>&1
 	rc=$?
 	if [ $rc -ne 0 ] && no_tcp_offload "$run/http.err"; then
-		for t in http_load http_identical http_curl_identical http_1mb_identical http_nginx_saw_no_request; do
+		for t in http_load http_identical http_curl_identical http_1mb_identical http_nginx_saw_no_request http_framing http_patterns; do
 			skip $t "kernel has no TCP offload (ENOPROTOOPT)"
 		done
 	else
@@ -296,6 +353,30 @@ CONF
 		fi
 		a1=$(wc -l <"$run/nginx/access.log")
 		[ "$a0" = "$a1" ] && pass http_nginx_saw_no_request || fail http_nginx_saw_no_request "access log $a0 -> $a1 lines"
+		# framing: http load set "\r\n\r\n"; the same again is fine, another is EBUSY
+		fr=$(S -j -s 'tcp 192.0.2.1:80' framing show 2>&1 | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(d["term_hex"], d["term_len"], d["eor"])' 2>&1)
+		[ "$fr" = "0d0a0d0a 4 False" ] && pass http_framing || fail http_framing "framing show: $fr"
+		check framing_set_same_with_rules S -s 'tcp 192.0.2.1:80' framing set --term '\r\n\r\n'
+		S -s 'tcp 192.0.2.1:80' framing set --term '\r\n' >"$run/err" 2>&1
+		[ $? -eq 1 ] && grep -q "Device or resource busy" "$run/err" && pass framing_set_other_ebusy || fail framing_set_other_ebusy "$(cat "$run/err")"
+		# the hostile and real patterns, byte for byte (Date masked) against nginx
+		if S -q -s 'tcp 192.0.2.1:80' http load --id 3 --host 192.0.2.1 "$run/nginx/www/hot.txt" >"$run/hot.err" 2>&1; then
+			pass http_load_hot
+		else
+			fail http_load_hot "$(cat "$run/hot.err")"
+		fi
+		h0=$(stat_of 'tcp 192.0.2.1:80' $tcp_counters)
+		l0=$(wc -l <"$run/nginx/access.log")
+		P http 192.0.2.1 80 192.0.2.1 "$run/pat.after" >"$run/pat.after.out" 2>&1 || echo "# http patterns with rules: $(tail -n 2 "$run/pat.after.out")"
+		h1=$(stat_of 'tcp 192.0.2.1:80' $tcp_counters)
+		l1=$(wc -l <"$run/nginx/access.log")
+		python3 "$patterns" compare "$run/pat.before" "$run/pat.after"
+		nreq=$(cat "$run/pat.after/requests" 2>/dev/null || echo 0)
+		echo "# nginx TCP patterns ($nreq requests): nginx logged $((l1 - l0)); kernel $(tcp_delta "$h0" "$h1")"
+		[ "${h1%% *}" -gt "${h0%% *}" ] && pass http_patterns_kernel_answered || fail http_patterns_kernel_answered "no kernel hits: $(tcp_delta "$h0" "$h1")"
+		# every request answered exactly once: by nginx (logged) or the kernel (a hit)
+		[ $((l1 - l0 + ${h1%% *} - ${h0%% *})) -eq "$nreq" ] && pass http_patterns_each_request_once ||
+			fail http_patterns_each_request_once "$nreq requests, nginx logged $((l1 - l0)), kernel hits $((${h1%% *} - ${h0%% *}))"
 	fi
 fi
 exit 0

@@ -281,6 +281,88 @@ std::uint64_t Stats::get(std::string_view n) const
 	return 0;
 }
 
+static_assert(sizeof(struct santa_framing) == framing_size, "struct santa_framing is 16 bytes");
+static_assert(SANTA_TERM_MAX_LEN == term_max_len && SANTA_FRAMING_F_EOR == framing_flag_eor &&
+		      SANTA_FRAMING_F_WRITE_ANSWERS == framing_flag_write_answers,
+	      "libsanta's framing constants differ from the uapi header");
+
+std::string validate(const Framing &f)
+{
+	if ((f.flags & ~framing_flags_known) != 0)
+		return "unknown framing flags";
+	if (f.term.size() > term_max_len)
+		return "terminator longer than " + std::to_string(term_max_len) + " bytes";
+	return {};
+}
+
+Bytes encode(const Framing &f)
+{
+	if (auto err = validate(f); !err.empty())
+		throw std::invalid_argument(err);
+	struct santa_framing k {};
+	k.flags = f.flags;
+	k.term_len = static_cast<__u8>(f.term.size());
+	if (!f.term.empty())
+		std::memcpy(k.term, f.term.data(), f.term.size());
+	Bytes out(sizeof(k));
+	std::memcpy(out.data(), &k, sizeof(k));
+	return out;
+}
+
+std::optional<Framing> decode_framing(std::span<const std::uint8_t> in)
+{
+	struct santa_framing k {};
+	if (in.size() != sizeof(k))
+		return std::nullopt;
+	std::memcpy(&k, in.data(), sizeof(k));
+	if ((k.flags & ~framing_flags_known) != 0 || k.term_len > term_max_len)
+		return std::nullopt;
+	for (auto b : k.__reserved)
+		if (b != 0)
+			return std::nullopt;
+	for (std::size_t i = k.term_len; i < term_max_len; i++)
+		if (k.term[i] != 0)
+			return std::nullopt;
+	Framing f;
+	f.flags = k.flags;
+	f.term.assign(k.term, k.term + k.term_len);
+	return f;
+}
+
+std::string term_text(const Bytes &term)
+{
+	std::string out;
+	for (auto c : term) {
+		switch (c) {
+		case '\r':
+			out += "\\r";
+			break;
+		case '\n':
+			out += "\\n";
+			break;
+		case '\t':
+			out += "\\t";
+			break;
+		case '\\':
+			out += "\\\\";
+			break;
+		case '"':
+			out += "\\\"";
+			break;
+		default:
+			if (c < 0x20 || c >= 0x7f) {
+				static const char hex[] = "0123456789abcdef";
+				out += "\\x";
+				out += hex[c >> 4];
+				out += hex[c & 15];
+			} else {
+				out += static_cast<char>(c);
+			}
+		}
+	}
+	return out;
+}
+
 Socket &Socket::operator=(Socket &&o) noexcept
 {
 	if (this != &o)
@@ -453,6 +535,53 @@ std::error_code Socket::set_limits(const Limits &in) const
 	return set(fd_, SANTA_LIMITS, &l, sizeof(l));
 }
 
+std::error_code Socket::framing(Framing &out) const
+{
+	std::array<std::uint8_t, sizeof(struct santa_framing)> b{};
+	socklen_t len = b.size();
+	if (auto ec = get(fd_, SANTA_TCP_FRAMING, b.data(), &len))
+		return ec;
+	if (len != b.size())
+		return errno_code(EPROTO);
+	auto f = decode_framing(b);
+	if (!f)
+		return errno_code(EPROTO);
+	out = std::move(*f);
+	return {};
+}
+
+std::error_code Socket::set_framing(const Framing &in) const
+{
+	if (!validate(in).empty())
+		return errno_code(in.term.size() > term_max_len ? E2BIG : EINVAL);
+	const Bytes b = encode(in);
+	return set(fd_, SANTA_TCP_FRAMING, b.data(), b.size());
+}
+
+std::error_code Socket::ensure_framing(const Framing &in, Framing *current) const
+{
+	Framing cur;
+	if (auto ec = framing(cur))
+		return ec;
+	if (current != nullptr)
+		*current = cur;
+	if (cur == in)
+		return {};
+	auto ec = set_framing(in);
+	if (ec.value() == EBUSY) {
+		// rules were added meanwhile: fine if with the same framing
+		if (!framing(cur)) {
+			if (current != nullptr)
+				*current = cur;
+			if (cur == in)
+				return {};
+		}
+	}
+	if (!ec && current != nullptr)
+		*current = in;
+	return ec;
+}
+
 std::error_code Socket::probe() const
 {
 	std::array<__u64, 1> v{};
@@ -467,6 +596,11 @@ std::string explain(std::error_code ec, int optname)
 		return "the socket does not take SOL_SANTA options (not a Santa kernel, or a protocol "
 		       "without Santa support)";
 	case EOPNOTSUPP:
+		if (optname == SANTA_TCP_FRAMING)
+			return "only TCP sockets have a framing";
+		if (optname == SANTA_RULE_ADD || optname == SANTA_RULE_ADD_BULK || optname == SANTA_RULE_REPLACE)
+			return "a TCP socket without a request terminator takes exact rules only: set one first "
+			       "(santa-ctl framing set --term '\\r\\n\\r\\n'), or this kernel does not know SOL_SANTA";
 		return "this kernel does not know SOL_SANTA (not a Santa kernel)";
 	case EEXIST:
 		return "a rule with this id or an identical condition is already installed";
@@ -476,14 +610,22 @@ std::string explain(std::error_code ec, int optname)
 		return "the socket's rule table is full (net.santa.max_rules, net.santa.max_bytes, "
 		       "8 condition offsets or 64 prefix lengths)";
 	case E2BIG:
+		if (optname == SANTA_TCP_FRAMING)
+			return "the terminator is longer than 8 bytes";
 		return "over a size limit (condition > 1024 bytes, > 16 processors, or reply over "
 		       "net.santa.max_reply_len)";
 	case EINVAL:
+		if (optname == SANTA_TCP_FRAMING)
+			return "malformed framing (unknown flags or reserved bytes set; a kernel older than "
+			       "SANTA_FRAMING_F_WRITE_ANSWERS refuses write-answers; santa-ctl http/memcached load: --strict-order)";
 		return optname == SANTA_LIMITS ? "invalid limits (rate and burst go together)"
 					       : "malformed rule (rejected by the kernel)";
 	case EPERM:
 		return "operation not permitted";
 	case EBUSY:
+		if (optname == SANTA_TCP_FRAMING)
+			return "the socket already has rules with another framing (flush them first), or it is a "
+			       "connection that uses its listener's rules";
 		return "a TCP connection that uses its listener's rules cannot change them: change the "
 		       "listener's";
 	default:

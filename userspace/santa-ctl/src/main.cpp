@@ -59,6 +59,7 @@ Objects:
   stats      counters of the socket (--rules: hits of every rule)
   monitor    counters refreshed like watch(1)
   limits     show | set (amplification ratio, reply rate)
+  framing    show | set: how a TCP socket's stream is cut into requests
   load       install a rule file (text or JSON), in bulk
   check      parse a rule file and report, without a socket
   socket     show the sockets that --sock finds and their owners
@@ -107,6 +108,36 @@ replies per second from the kernel (0 0: no limit). Requests over a limit
 reach the server.
 )";
 
+const char *const framing_help = R"(Usage: santa-ctl TARGET framing [show]
+       santa-ctl TARGET framing set (--term BYTES | --none) [--eor] [--write-answers]
+
+SANTA_TCP_FRAMING of a TCP socket (a listener's framing is used by its
+connections). With a terminator, every request ends at its first
+occurrence and a segment is answered only if every request in it matches a
+rule; without one (--none, the default), a request is one whole segment and
+only exact rules can be added. The framing cannot change while the socket
+has rules (EBUSY): flush them first. Setting the framing it already has is
+accepted.
+
+  --term BYTES   1..8 bytes, C escapes: '\r\n\r\n' (HTTP/1), '\r\n' (memcached)
+  --none         no terminator
+  --eor          the server ends its answers with send(MSG_EOR): the kernel
+                 does not watch its empty reads to know it is idle
+  --write-answers  SANTA_FRAMING_F_WRITE_ANSWERS: the operator promises that
+                 the server writes the whole answer to a request before it
+                 waits for anything but send buffer space; then a
+                 connection that was given exactly one whole request, read
+                 it and wrote since, counts as having answered it once all
+                 it wrote is acknowledged. Without it (or --eor) the kernel
+                 answers only after the server made a read that found
+                 nothing (EAGAIN) after its last write, which nginx and
+                 memcached never do. Kept by nginx serving static files
+                 without aio threads and by memcached; not by proxies that
+                 stream upstream answers or servers that answer from other
+                 threads (use --eor there, or neither)
+(the words term, none, eor and write-answers without dashes are accepted too)
+)";
+
 const char *const load_help = R"(Usage: santa-ctl TARGET load [--flush] FILE
        santa-ctl check FILE
 
@@ -114,15 +145,18 @@ Installs the rules of FILE ("-": stdin) with SANTA_RULE_ADD_BULK, --batch
 rules per call. The file is parsed completely first: a syntax error
 (FILE:LINE:COL: message) installs nothing. If the kernel rejects a batch,
 the rules this command installed are removed again. --flush removes the
-socket's rules first. `limits` lines in the file are applied too.
+socket's rules first. `limits` lines in the file are applied too, and a
+`framing` line (TCP) is set before the rules (see santa-ctl framing help).
 
 Text format, one statement per line (# comments, ';' also ends a statement):
   rule ID [exact] match OFF BYTES [reply LEN] PROC...
   limits [max_ratio N] [rate N burst N]
+  framing { term BYTES | none } [eor] [write-answers]
 BYTES: "C-escaped text", x"hex", @"file" (adjacent literals concatenate).
 JSON format: {"rules": [{"id": 1, "exact": true, "match": {"offset": 0,
 "text": "..."}, "procs": [{"put": {"offset": 0, "hex": "..."}},
-{"copy": {"offset": 5, "src": 5, "len": 4}}]}], "limits": {...}}
+{"copy": {"offset": 5, "src": 5, "len": 4}}]}], "limits": {...},
+"framing": {"text": "\r\n\r\n", "eor": false, "write_answers": true}}
 )";
 
 const char *const socket_help = R"(Usage: santa-ctl -s 'PROTO ADDR:PORT' socket [show]
@@ -172,12 +206,24 @@ Options:
   --first-id N       id of the first rule (default 1)
 )";
 
-const char *const memcached_help = R"(Usage: santa-ctl memcached compile (--udp|--tcp) [--first-id N] (KEY FLAGS VALUE | --file ITEMS)
-       santa-ctl TARGET memcached load [--first-id N] (KEY FLAGS VALUE | --file ITEMS)
+const char *const memcached_help = R"(Usage: santa-ctl memcached compile (--udp|--tcp) [--first-id N] [--strict-order] (KEY FLAGS VALUE | --file ITEMS)
+       santa-ctl TARGET memcached load [--first-id N] [--flush] [--strict-order] (KEY FLAGS VALUE | --file ITEMS)
 
 UDP: condition = frame header (sequence 0, total 1, reserved 0) + "get KEY\r\n",
 exact length; the reply copies the request id. TCP: "get KEY\r\n" at the
-start of a segment, exact length. Reply: "VALUE KEY FLAGS LEN\r\nDATA\r\nEND\r\n".
+start of a request, exact length. Reply: "VALUE KEY FLAGS LEN\r\nDATA\r\nEND\r\n".
+load on a TCP socket first sets the request terminator "\r\n" (framing), so
+pipelined gets are answered when every one of a segment is a hit, and
+write-answers (SANTA_FRAMING_F_WRITE_ANSWERS): santa-ctl promises for
+memcached that it writes the whole answer to a request before it waits for
+anything but send buffer space (memcached answers in the event handler
+that read the request); then a connection that was given exactly one whole
+request, read it and wrote since, counts as having answered it once all it
+wrote is acknowledged. --strict-order leaves it off: the kernel then answers
+only after the server made a read that found nothing (EAGAIN) after its
+last write, which memcached never does (one read per event), so it gets no
+kernel answers; use it for servers that answer from other threads or
+proxies that stream upstream answers.
 load takes the protocol from the socket. ITEMS: lines KEY FLAGS VALUE (VALUE
 with C escapes, or @FILE). The server must hold the same values: santa-ctl
 does not follow later `set`s (replace or delete the rule when they change).
@@ -191,6 +237,17 @@ headers after Host may be anything). curl sends exactly this start (Host
 with ":PORT" when the port is not 80). Reply: a full 200 response with
 nginx's header order: Server, Date (frozen now), Content-Type,
 Content-Length, Last-Modified, Connection: keep-alive, ETag, Accept-Ranges.
+load first sets the socket's request terminator "\r\n\r\n" (framing): a
+request is a whole header block, so pipelined requests are answered when
+every one of a segment is a hit. It also sets write-answers
+(SANTA_FRAMING_F_WRITE_ANSWERS): santa-ctl promises for the server that it
+writes the whole answer to a request before it waits for anything but send
+buffer space; then a connection that was given exactly one whole request,
+read it and wrote since, counts as having answered it once all it wrote is
+acknowledged. nginx serving static files without aio threads keeps this
+promise; proxies that stream upstream answers and servers that answer from
+other threads do not: use --strict-order there (or a server that sends
+MSG_EOR, santa-ctl framing set --eor).
 
 Options:
   --path /P          request path (default: / + the file's name)
@@ -200,6 +257,11 @@ Options:
   --etag nginx|none|VALUE   default nginx ("mtime-size" in hex)
   --no-last-modified
   --date EPOCH       Date header (default: now)
+  --flush            load: remove the socket's rules first
+  --strict-order     no write-answers: the kernel answers only after the
+                     server made a read that found nothing (EAGAIN) after
+                     its last write (nginx never does: it skips that read
+                     with EPOLLRDHUP, so it gets no kernel answers)
 
 The reply must fit net.santa.max_reply_len (default and at most
 2097152 bytes, the headers included).
@@ -328,7 +390,12 @@ std::vector<Target> resolve(const Opts &o)
 [[noreturn]] void kernel_error(const Target &t, const std::string &what, std::error_code ec, int opt)
 {
 	std::string msg = t.desc + ": " + what + ": " + ec.message() + " (" + explain(ec, opt) + ")";
-	if (ec.value() == ENOPROTOOPT && t.proto == Proto::tcp)
+	if (ec.value() == ENOPROTOOPT && t.proto == Proto::tcp && opt == SANTA_TCP_FRAMING)
+		msg = t.desc + ": " + what + ": " + ec.message() +
+		      " (this kernel has no SANTA_TCP_FRAMING: a Santa TCP patch older than the framing contract)";
+	else if (ec.value() == EOPNOTSUPP && t.proto == Proto::tcp && opt == SANTA_TCP_FRAMING)
+		msg = t.desc + ": " + what + ": " + ec.message() + " (this kernel does not know SOL_SANTA: not a Santa kernel)";
+	else if (ec.value() == ENOPROTOOPT && t.proto == Proto::tcp)
 		msg = t.desc + ": " + what + ": " + ec.message() +
 		      " (this kernel has no Santa offload for TCP sockets)";
 	throw std::runtime_error(msg);
@@ -403,12 +470,41 @@ struct Batches {
 	}
 };
 
-void install(std::vector<Target> &targets, const Batches &b, bool flush, const Opts &o)
+std::string framing_desc(const Framing &f)
+{
+	std::string s = f.term.empty() ? std::string("none") : "term \"" + term_text(f.term) + "\"";
+	if (f.eor())
+		s += " eor";
+	if (f.write_answers())
+		s += " write-answers";
+	return s;
+}
+
+// Gives a TCP socket the framing its rules are written for (UDP: nothing).
+void apply_framing(const Target &t, const Framing &f, const Opts &o)
+{
+	if (t.proto != Proto::tcp)
+		return;
+	Framing cur;
+	if (auto ec = t.s.ensure_framing(f, &cur)) {
+		std::string what = "framing " + framing_desc(f);
+		if (ec.value() == EBUSY)
+			what += " (the socket has rules with framing " + framing_desc(cur) + "; --flush replaces them)";
+		kernel_error(t, what, ec, SANTA_TCP_FRAMING);
+	}
+	if (!o.quiet && !o.json)
+		std::fprintf(stderr, "%s: framing %s\n", t.desc.c_str(), framing_desc(f).c_str());
+}
+
+void install(std::vector<Target> &targets, const Batches &b, bool flush, const Opts &o,
+	     const Framing *framing = nullptr)
 {
 	for (auto &t : targets) {
 		if (flush)
 			if (auto ec = t.s.flush())
 				kernel_error(t, "flush", ec, SANTA_RULE_FLUSH);
+		if (framing != nullptr)
+			apply_framing(t, *framing, o);
 		auto t0 = std::chrono::steady_clock::now();
 		std::size_t done = 0;
 		for (std::size_t i = 0; i < b.list.size(); i++) {
@@ -695,6 +791,103 @@ int cmd_limits(const Opts &o, const std::vector<std::string> &a)
 	return 0;
 }
 
+std::string json_framing(const Target &t, const Framing &f)
+{
+	std::string hex;
+	static const char digits[] = "0123456789abcdef";
+	for (auto c : f.term) {
+		hex += digits[c >> 4];
+		hex += digits[c & 15];
+	}
+	return "{" + json_target(t) + ",\"flags\":" + std::to_string(f.flags) +
+	       ",\"eor\":" + (f.eor() ? "true" : "false") +
+	       ",\"write_answers\":" + (f.write_answers() ? "true" : "false") + ",\"term_len\":" + std::to_string(f.term.size()) +
+	       ",\"term\":" + json_escape(std::string(f.term.begin(), f.term.end())) + ",\"term_hex\":\"" + hex +
+	       "\"}";
+}
+
+int cmd_framing(const Opts &o, const std::vector<std::string> &a)
+{
+	for (const auto &x : a)
+		if (is_help(x)) {
+			std::fputs(framing_help, stdout);
+			return 0;
+		}
+	if (a.empty() || a[0] == "show") {
+		if (a.size() > 1)
+			throw UsageError("framing show: unexpected '" + a[1] + "'");
+		auto targets = resolve(o);
+		if (o.json)
+			std::printf("[");
+		for (std::size_t i = 0; i < targets.size(); i++) {
+			if (targets[i].proto != Proto::tcp)
+				throw std::runtime_error(targets[i].desc + ": framing: only TCP sockets have a framing");
+			Framing f;
+			if (auto ec = targets[i].s.framing(f))
+				kernel_error(targets[i], "framing", ec, SANTA_TCP_FRAMING);
+			if (o.json)
+				std::printf("%s%s", i ? "," : "", json_framing(targets[i], f).c_str());
+			else
+				std::printf("socket %s: framing %s\n", targets[i].desc.c_str(), framing_desc(f).c_str());
+		}
+		if (o.json)
+			std::printf("]\n");
+		return 0;
+	}
+	if (a[0] != "set")
+		throw UsageError("framing: expected show or set\n" + std::string(framing_help));
+	Framing f;
+	bool have_term = false;
+	for (std::size_t i = 1; i < a.size(); i++) {
+		const std::string &x = a[i];
+		if (x == "--term" || x == "term") {
+			if (i + 1 >= a.size())
+				throw UsageError("framing set: " + x + " needs BYTES");
+			if (have_term)
+				throw UsageError("framing set: one terminator only");
+			try {
+				f.term = unescape(a[++i]);
+			} catch (const std::invalid_argument &e) {
+				throw UsageError(std::string("framing set: terminator: ") + e.what());
+			}
+			if (f.term.empty())
+				throw UsageError("framing set: empty terminator (use --none)");
+			have_term = true;
+		} else if (x == "--none" || x == "none") {
+			if (have_term)
+				throw UsageError("framing set: one terminator only");
+			have_term = true;
+		} else if (x == "--eor" || x == "eor") {
+			f.flags |= framing_flag_eor;
+		} else if (x == "--write-answers" || x == "write-answers") {
+			f.flags |= framing_flag_write_answers;
+		} else {
+			throw UsageError("framing set: unknown argument '" + x + "'");
+		}
+	}
+	if (!have_term)
+		throw UsageError("framing set: give --term BYTES or --none\n" + std::string(framing_help));
+	if (auto err = validate(f); !err.empty())
+		throw UsageError("framing set: " + err);
+	auto targets = resolve(o);
+	for (auto &t : targets) {
+		if (t.proto != Proto::tcp)
+			throw std::runtime_error(t.desc + ": framing: only TCP sockets have a framing");
+		Framing cur;
+		if (auto ec = t.s.ensure_framing(f, &cur)) {
+			std::string what = "framing set";
+			if (ec.value() == EBUSY)
+				what += " (the socket has rules with framing " + framing_desc(cur) + ": flush them first)";
+			kernel_error(t, what, ec, SANTA_TCP_FRAMING);
+		}
+		if (o.json)
+			std::printf("%s\n", json_framing(t, f).c_str());
+		else if (!o.quiet)
+			std::printf("socket %s: framing %s\n", t.desc.c_str(), framing_desc(f).c_str());
+	}
+	return 0;
+}
+
 int cmd_load(const Opts &o, const std::vector<std::string> &a, bool check_only)
 {
 	bool flush = false;
@@ -729,7 +922,11 @@ int cmd_load(const Opts &o, const std::vector<std::string> &a, bool check_only)
 	if (!o.quiet && !o.json)
 		std::fprintf(stderr, "%s: %zu rules parsed in %.3f s\n", file.c_str(), b.total, parse_s);
 	auto targets = resolve(o);
-	install(targets, b, flush, o);
+	if (d.framing)
+		for (const auto &t : targets)
+			if (t.proto != Proto::tcp)
+				throw std::runtime_error(t.desc + ": " + file + ": a framing line is for TCP sockets only");
+	install(targets, b, flush, o, d.framing ? &*d.framing : nullptr);
 	if (d.limits)
 		for (auto &t : targets)
 			if (auto ec = t.s.set_limits(*d.limits))
@@ -851,23 +1048,29 @@ std::string read_text(const std::string &path)
 	return std::move(ss).str();
 }
 
-void emit(const Opts &o, const std::vector<Rule> &rules)
+void emit(const Opts &o, const std::vector<Rule> &rules, const Framing *framing = nullptr)
 {
 	if (o.json) {
-		std::printf("{\"rules\":[\n");
+		if (framing != nullptr)
+			std::printf("{\"framing\":%s,\n\"rules\":[\n", format_framing_json(*framing).c_str());
+		else
+			std::printf("{\"rules\":[\n");
 		for (std::size_t i = 0; i < rules.size(); i++)
 			std::printf("%s%s", format_json(rules[i]).c_str(), i + 1 < rules.size() ? ",\n" : "\n");
 		std::printf("]}\n");
 	} else {
+		if (framing != nullptr)
+			std::printf("%s\n", format_framing_text(*framing).c_str());
 		for (const auto &r : rules)
 			std::printf("%s\n", format_text(r).c_str());
 	}
 }
 
-void deliver(const Opts &o, const std::string &mode, const std::vector<Rule> &rules, bool flush)
+void deliver(const Opts &o, const std::string &mode, const std::vector<Rule> &rules, bool flush,
+	     const Framing *framing = nullptr)
 {
 	if (mode == "compile") {
-		emit(o, rules);
+		emit(o, rules, framing);
 		return;
 	}
 	Batches b;
@@ -875,7 +1078,7 @@ void deliver(const Opts &o, const std::string &mode, const std::vector<Rule> &ru
 	for (const auto &r : rules)
 		b.add(r);
 	auto targets = resolve(o);
-	install(targets, b, flush, o);
+	install(targets, b, flush, o, framing);
 }
 
 std::vector<std::uint8_t> flag_variants(const std::string &v, std::uint8_t bit, const std::string &what)
@@ -1029,6 +1232,7 @@ int cmd_memcached(const Opts &o, const std::vector<std::string> &a)
 	std::optional<Proto> proto;
 	std::uint32_t id = 1;
 	bool flush = false;
+	bool strict_order = false;
 	std::vector<memcached::Item> items;
 	std::vector<std::string> pos;
 	for (std::size_t i = 1; i < a.size(); i++) {
@@ -1043,6 +1247,8 @@ int cmd_memcached(const Opts &o, const std::vector<std::string> &a)
 			proto = Proto::tcp;
 		else if (x == "--flush")
 			flush = true;
+		else if (x == "--strict-order")
+			strict_order = true;
 		else if (x == "--first-id" && i + 1 < a.size())
 			id = to_u32(a[++i], x);
 		else if (x == "--file" && i + 1 < a.size()) {
@@ -1075,7 +1281,8 @@ int cmd_memcached(const Opts &o, const std::vector<std::string> &a)
 	rules.reserve(items.size());
 	for (const auto &it : items)
 		rules.push_back(*proto == Proto::udp ? memcached::udp_rule(id++, it) : memcached::tcp_rule(id++, it));
-	deliver(o, mode, rules, flush);
+	const Framing f = memcached::tcp_framing(strict_order);
+	deliver(o, mode, rules, flush, *proto == Proto::tcp ? &f : nullptr);
 	return 0;
 }
 
@@ -1103,6 +1310,7 @@ int cmd_http(const Opts &o, const std::vector<std::string> &a)
 	std::string file, etag = "nginx", ctype, path;
 	bool last_mod = true;
 	bool flush = false;
+	bool strict_order = false;
 	std::uint32_t id = 1;
 	for (std::size_t i = 1; i < a.size(); i++) {
 		const std::string &x = a[i];
@@ -1133,6 +1341,8 @@ int cmd_http(const Opts &o, const std::vector<std::string> &a)
 			ob.date = static_cast<std::time_t>(to_u64(val(), x));
 		else if (x == "--flush")
 			flush = true;
+		else if (x == "--strict-order")
+			strict_order = true;
 		else if (!x.empty() && x[0] != '-' && file.empty())
 			file = x;
 		else
@@ -1170,7 +1380,8 @@ int cmd_http(const Opts &o, const std::vector<std::string> &a)
 						 (r.reply_len > engine_reply_max ? "; the kernel's maximum is 2097152" : "") +
 						 ")");
 	}
-	deliver(o, mode, {r}, flush);
+	const Framing f = http::framing(strict_order);
+	deliver(o, mode, {r}, flush, &f);
 	return 0;
 }
 
@@ -1236,6 +1447,8 @@ int main(int argc, char **argv)
 			return cmd_monitor(o, rest);
 		if (obj == "limits")
 			return cmd_limits(o, rest);
+		if (obj == "framing")
+			return cmd_framing(o, rest);
 		if (obj == "load")
 			return cmd_load(o, rest, false);
 		if (obj == "check")

@@ -52,6 +52,15 @@ Rule tcp_rule(std::uint32_t id, const Item &it)
 	return RuleBuilder(id).match(0, "get " + it.key + "\r\n").exact().put(0, get_response(it)).build();
 }
 
+Framing tcp_framing(bool strict_order)
+{
+	Framing f;
+	f.term = to_bytes("\r\n");
+	if (!strict_order)
+		f.flags |= framing_flag_write_answers;
+	return f;
+}
+
 std::vector<Item> parse_items(std::string_view text, const std::string &file)
 {
 	std::vector<Item> out;
@@ -181,6 +190,15 @@ Rule rule(std::uint32_t id, const Object &o)
 	if (o.host.empty() || o.host.find_first_of(" \r\n") != std::string::npos)
 		throw std::invalid_argument("HTTP host must be given, without blanks");
 	return RuleBuilder(id).match(0, request_prefix(o)).put(0, response(o)).build();
+}
+
+Framing framing(bool strict_order)
+{
+	Framing f;
+	f.term = to_bytes("\r\n\r\n");
+	if (!strict_order)
+		f.flags |= framing_flag_write_answers;
+	return f;
 }
 
 } // namespace http

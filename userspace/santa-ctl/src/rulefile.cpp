@@ -365,7 +365,61 @@ Limits parse_limits_tokens(const std::vector<Token> &t, const std::string &file)
 	return l;
 }
 
+Framing parse_framing_tokens(const std::vector<Token> &t, const std::string &file)
+{
+	Framing f;
+	std::size_t i = 1;
+	if (i < t.size() && t[i].kind == Token::Kind::word && t[i].text == "none") {
+		i++;
+	} else if (i < t.size() && t[i].kind == Token::Kind::word && t[i].text == "term") {
+		i++;
+		const std::size_t first = i;
+		for (; i < t.size() && (t[i].kind == Token::Kind::string || t[i].kind == Token::Kind::hex); i++)
+			f.term.insert(f.term.end(), t[i].text.begin(), t[i].text.end());
+		if (i == first)
+			throw ParseError(file, t[i - 1].line, t[i - 1].col, "framing term: expected the terminator bytes");
+		if (f.term.empty() || f.term.size() > term_max_len)
+			throw ParseError(file, t[first].line, t[first].col, "framing term: 1 to 8 bytes");
+	} else {
+		const Token &at = i < t.size() ? t[i] : t[0];
+		throw ParseError(file, at.line, at.col, "framing: expected 'term BYTES' or 'none'");
+	}
+	// eor and write-answers, each at most once, in any order
+	for (; i < t.size() && t[i].kind == Token::Kind::word; i++) {
+		std::uint32_t bit = 0;
+		if (t[i].text == "eor")
+			bit = framing_flag_eor;
+		else if (t[i].text == "write-answers")
+			bit = framing_flag_write_answers;
+		else
+			break;
+		if ((f.flags & bit) != 0)
+			throw ParseError(file, t[i].line, t[i].col, "framing: '" + t[i].text + "' given twice");
+		f.flags |= bit;
+	}
+	if (i < t.size())
+		throw ParseError(file, t[i].line, t[i].col, "framing: unexpected '" + t[i].text + "'");
+	return f;
+}
+
 } // namespace
+
+std::string format_framing_text(const Framing &f)
+{
+	std::string s = f.term.empty() ? "framing none" : "framing term " + format_bytes(f.term);
+	if (f.eor())
+		s += " eor";
+	if (f.write_answers())
+		s += " write-answers";
+	return s;
+}
+
+std::string format_framing_json(const Framing &f)
+{
+	return "{\"text\":" + json_escape(std::string(f.term.begin(), f.term.end())) +
+	       ",\"eor\":" + (f.eor() ? "true" : "false") +
+	       ",\"write_answers\":" + (f.write_answers() ? "true" : "false") + "}";
+}
 
 Bytes unescape(std::string_view s)
 {
@@ -540,8 +594,11 @@ FileDirectives parse_text(std::string_view text, const std::string &file, const 
 			sink(std::move(r));
 		} else if (k.kind == Token::Kind::word && k.text == "limits") {
 			d.limits = parse_limits_tokens(toks, file);
+		} else if (k.kind == Token::Kind::word && k.text == "framing") {
+			d.framing = parse_framing_tokens(toks, file);
 		} else {
-			throw ParseError(file, k.line, k.col, "expected 'rule' or 'limits', got '" + k.text + "'");
+			throw ParseError(file, k.line, k.col,
+					 "expected 'rule', 'limits' or 'framing', got '" + k.text + "'");
 		}
 	}
 	return d;
@@ -877,9 +934,35 @@ FileDirectives parse_json(std::string_view text, const std::string &file, const 
 	if (root.t == JValue::T::object) {
 		rules = nullptr;
 		for (std::size_t i = 0; i < root.keys.size(); i++)
-			if (root.keys[i] != "rules" && root.keys[i] != "limits")
+			if (root.keys[i] != "rules" && root.keys[i] != "limits" && root.keys[i] != "framing")
 				jr.fail(root.a[i], "unknown member \"" + root.keys[i] +
-							   "\" (expected \"rules\" and \"limits\")");
+							   "\" (expected \"rules\", \"limits\" and \"framing\")");
+		if (const JValue *fv = root.get("framing")) {
+			if (fv->t != JValue::T::object)
+				jr.fail(*fv, "\"framing\": expected an object {\"text\"|\"hex\": ..., \"eor\": false, "
+					     "\"write_answers\": false}");
+			for (std::size_t i = 0; i < fv->keys.size(); i++)
+				if (fv->keys[i] != "text" && fv->keys[i] != "hex" && fv->keys[i] != "eor" &&
+				    fv->keys[i] != "write_answers")
+					jr.fail(fv->a[i], "unknown framing member \"" + fv->keys[i] + "\"");
+			Framing f;
+			f.term = jr.bytes(*fv);
+			if (f.term.size() > term_max_len)
+				jr.fail(*fv, "framing: the terminator is 0 to 8 bytes");
+			if (const JValue *e = fv->get("eor")) {
+				if (e->t != JValue::T::boolean)
+					jr.fail(*e, "\"eor\": expected true or false");
+				if (e->b)
+					f.flags |= framing_flag_eor;
+			}
+			if (const JValue *w = fv->get("write_answers")) {
+				if (w->t != JValue::T::boolean)
+					jr.fail(*w, "\"write_answers\": expected true or false");
+				if (w->b)
+					f.flags |= framing_flag_write_answers;
+			}
+			d.framing = f;
+		}
 		rules = root.get("rules");
 		if (const JValue *l = root.get("limits")) {
 			if (l->t != JValue::T::object)

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 using namespace santa;
@@ -163,4 +164,165 @@ TEST(Socket, ErrorsCarryTheKernelErrno)
 	Socket moved = std::move(s);
 	EXPECT_FALSE(s.valid()); // NOLINT(bugprone-use-after-move)
 	EXPECT_TRUE(moved.valid());
+}
+
+TEST(Framing, LayoutMatchesUapi)
+{
+	static_assert(sizeof(struct santa_framing) == 16);
+	static_assert(offsetof(struct santa_framing, flags) == 0);
+	static_assert(offsetof(struct santa_framing, term_len) == 4);
+	static_assert(offsetof(struct santa_framing, __reserved) == 5);
+	static_assert(offsetof(struct santa_framing, term) == 8);
+	EXPECT_EQ(SANTA_TCP_FRAMING, 9);
+	EXPECT_EQ(SANTA_TERM_MAX_LEN, 8);
+	Framing f;
+	f.term = to_bytes("\r\n\r\n");
+	f.flags = framing_flag_eor;
+	const Bytes b = encode(f);
+	ASSERT_EQ(b.size(), 16U);
+	const auto k = at<struct santa_framing>(b, 0);
+	EXPECT_EQ(k.flags, SANTA_FRAMING_F_EOR);
+	EXPECT_EQ(k.term_len, 4);
+	EXPECT_EQ(std::memcmp(k.term, "\r\n\r\n", 4), 0);
+	// everything else is zero: reserved bytes and term bytes past term_len
+	EXPECT_EQ(b, (Bytes{1, 0, 0, 0, 4, 0, 0, 0, '\r', '\n', '\r', '\n', 0, 0, 0, 0}));
+	// no terminator: all zero
+	EXPECT_EQ(encode(Framing{}), Bytes(16, 0));
+	Framing eight;
+	eight.term = to_bytes("12345678");
+	EXPECT_EQ(encode(eight), (Bytes{0, 0, 0, 0, 8, 0, 0, 0, '1', '2', '3', '4', '5', '6', '7', '8'}));
+	// a terminator may hold NUL bytes: term_len counts them
+	Framing nul;
+	nul.term = Bytes{0, '\n'};
+	EXPECT_EQ(encode(nul)[4], 2);
+}
+
+TEST(Framing, RejectsWhatTheKernelRejects)
+{
+	Framing f;
+	f.term = to_bytes("123456789");
+	EXPECT_FALSE(validate(f).empty());
+	EXPECT_THROW((void)encode(f), std::invalid_argument);
+	Framing g;
+	g.flags = 4; // past SANTA_FRAMING_F_WRITE_ANSWERS
+	EXPECT_FALSE(validate(g).empty());
+	g.flags = 1U << 31;
+	EXPECT_FALSE(validate(g).empty());
+	EXPECT_TRUE(validate(Framing{}).empty());
+	// both known flags, alone and together
+	for (std::uint32_t fl : {framing_flag_eor, framing_flag_write_answers, framing_flag_eor | framing_flag_write_answers}) {
+		Framing h;
+		h.term = to_bytes("\r\n");
+		h.flags = fl;
+		EXPECT_TRUE(validate(h).empty()) << fl;
+		EXPECT_NO_THROW((void)encode(h)) << fl;
+	}
+	// decode: the kernel's getsockopt output, and what setsockopt rejects
+	Bytes ok = {0, 0, 0, 0, 2, 0, 0, 0, '\r', '\n', 0, 0, 0, 0, 0, 0};
+	auto d = decode_framing(ok);
+	ASSERT_TRUE(d);
+	EXPECT_EQ(d->term, to_bytes("\r\n"));
+	EXPECT_FALSE(d->eor());
+	EXPECT_FALSE(decode_framing(std::span(ok).first(15)));
+	Bytes bad = ok;
+	bad[5] = 1; // __reserved
+	EXPECT_FALSE(decode_framing(bad));
+	bad = ok;
+	bad[10] = 'x'; // a term byte past term_len
+	EXPECT_FALSE(decode_framing(bad));
+	bad = ok;
+	bad[4] = 9; // term_len > 8
+	EXPECT_FALSE(decode_framing(bad));
+	bad = ok;
+	bad[0] = 4; // unknown flag
+	EXPECT_FALSE(decode_framing(bad));
+	bad = ok;
+	bad[0] = 7; // known flags and an unknown one
+	EXPECT_FALSE(decode_framing(bad));
+	bad = ok;
+	bad[3] = 0x80; // unknown high flag
+	EXPECT_FALSE(decode_framing(bad));
+	// SANTA_FRAMING_F_WRITE_ANSWERS, alone and with EOR
+	Bytes wa = ok;
+	wa[0] = 2;
+	d = decode_framing(wa);
+	ASSERT_TRUE(d);
+	EXPECT_TRUE(d->write_answers());
+	EXPECT_FALSE(d->eor());
+	EXPECT_EQ(d->flags, framing_flag_write_answers);
+	wa[0] = 3;
+	d = decode_framing(wa);
+	ASSERT_TRUE(d);
+	EXPECT_TRUE(d->write_answers());
+	EXPECT_TRUE(d->eor());
+	wa[0] = 1;
+	d = decode_framing(wa);
+	ASSERT_TRUE(d);
+	EXPECT_FALSE(d->write_answers());
+	EXPECT_TRUE(d->eor());
+}
+
+TEST(Framing, WriteAnswersFlag)
+{
+	EXPECT_EQ(SANTA_FRAMING_F_WRITE_ANSWERS, 2U);
+	EXPECT_EQ(framing_flag_write_answers, static_cast<std::uint32_t>(SANTA_FRAMING_F_WRITE_ANSWERS));
+	EXPECT_EQ(framing_flags_known, static_cast<std::uint32_t>(SANTA_FRAMING_F_EOR | SANTA_FRAMING_F_WRITE_ANSWERS));
+	Framing f;
+	EXPECT_FALSE(f.write_answers());
+	f.term = to_bytes("\r\n\r\n");
+	f.flags = framing_flag_write_answers;
+	EXPECT_TRUE(f.write_answers());
+	EXPECT_FALSE(f.eor());
+	const Bytes b = encode(f);
+	EXPECT_EQ(at<struct santa_framing>(b, 0).flags, SANTA_FRAMING_F_WRITE_ANSWERS);
+	EXPECT_EQ(b, (Bytes{2, 0, 0, 0, 4, 0, 0, 0, '\r', '\n', '\r', '\n', 0, 0, 0, 0}));
+	f.flags |= framing_flag_eor;
+	EXPECT_EQ(encode(f)[0], 3);
+	// write_answers without a terminator is valid too (one request a segment)
+	Framing none;
+	none.flags = framing_flag_write_answers;
+	EXPECT_EQ(encode(none), (Bytes{2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}));
+	// an old kernel's EINVAL for the flag is explained
+	EXPECT_NE(explain(errno_code(EINVAL), SANTA_TCP_FRAMING).find("write-answers"), std::string::npos);
+}
+
+TEST(Framing, RoundTripAndText)
+{
+	for (const char *t : {"", "\n", "\r\n", "\r\n\r\n", "END\r\n", "12345678"}) {
+		for (std::uint32_t flags : {0U, framing_flag_eor, framing_flag_write_answers,
+					    framing_flag_eor | framing_flag_write_answers}) {
+			Framing f;
+			f.term = to_bytes(t);
+			f.flags = flags;
+			auto d = decode_framing(encode(f));
+			ASSERT_TRUE(d) << t;
+			EXPECT_EQ(*d, f);
+		}
+	}
+	EXPECT_EQ(term_text(to_bytes("\r\n\r\n")), "\\r\\n\\r\\n");
+	EXPECT_EQ(term_text(Bytes{0, '"', 'a', 0xff}), "\\x00\\\"a\\xff");
+}
+
+TEST(Framing, SocketErrors)
+{
+	// a unix socket takes no SOL_SANTA option: the errno comes back, and
+	// ensure_framing stops at the getsockopt
+	Socket s(::socket(AF_UNIX, SOCK_STREAM, 0));
+	ASSERT_TRUE(s.valid());
+	Framing f;
+	f.term = to_bytes("\r\n");
+	Framing got;
+	std::error_code ec = s.framing(got);
+	ASSERT_TRUE(ec);
+	EXPECT_TRUE(ec.value() == ENOPROTOOPT || ec.value() == EOPNOTSUPP) << ec.message();
+	EXPECT_EQ(s.ensure_framing(f), ec);
+	EXPECT_TRUE(s.set_framing(f));
+	// invalid framing is refused before the kernel, with the kernel's errno
+	Framing big;
+	big.term = to_bytes("123456789");
+	EXPECT_EQ(s.set_framing(big).value(), E2BIG);
+	Framing flags;
+	flags.flags = 4;
+	EXPECT_EQ(s.set_framing(flags).value(), EINVAL);
+	EXPECT_NE(explain(errno_code(EBUSY), SANTA_TCP_FRAMING).find("rules"), std::string::npos);
 }

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <fstream>
 #include <iterator>
 
@@ -220,6 +222,23 @@ TEST(Memcached, TcpAndItemsFile)
 	EXPECT_EQ(std::string(reply->begin(), reply->end()), "VALUE k2 7 10\r\ntwo\r\nlines\r\nEND\r\n");
 	EXPECT_FALSE(reply_to(r, to_bytes("get k2 k1\r\n")));
 	EXPECT_FALSE(reply_to(r, to_bytes("gets k2\r\n")));
+	// the rule is one whole request of the "\r\n" framing: exact, and its
+	// condition ends with the terminator (so it is valid without one too)
+	EXPECT_TRUE(r.exact_len());
+	// memcached writes each answer whole: write_answers by default,
+	// off with --strict-order
+	const Framing f = memcached::tcp_framing();
+	EXPECT_EQ(f.term, to_bytes("\r\n"));
+	EXPECT_FALSE(f.eor());
+	EXPECT_TRUE(f.write_answers());
+	EXPECT_EQ(encode(f), (Bytes{2, 0, 0, 0, 2, 0, 0, 0, '\r', '\n', 0, 0, 0, 0, 0, 0}));
+	const Framing strict = memcached::tcp_framing(true);
+	EXPECT_EQ(strict.term, f.term);
+	EXPECT_FALSE(strict.write_answers());
+	EXPECT_EQ(encode(strict), (Bytes{0, 0, 0, 0, 2, 0, 0, 0, '\r', '\n', 0, 0, 0, 0, 0, 0}));
+	ASSERT_GE(r.cond.size(), 2U);
+	EXPECT_EQ(Bytes(r.cond.end() - 2, r.cond.end()), f.term);
+	EXPECT_EQ(std::search(r.cond.begin(), r.cond.end(), f.term.begin(), f.term.end()), r.cond.end() - 2);
 	try {
 		memcached::parse_items("ok 0 v\nbad-flags x v\n", "items");
 		FAIL();
@@ -253,6 +272,14 @@ TEST(Http, ResponseLikeNginx)
 		  "Last-Modified: Mon, 23 Nov 2026 13:00:00 GMT\r\nConnection: keep-alive\r\n"
 		  "ETag: \"6b0438d0-10\"\r\nAccept-Ranges: bytes\r\n\r\n<html>hi</html>\n");
 	EXPECT_FALSE(reply_to(r, to_bytes("GET /index.html HTTP/1.1\r\nHost: 192.0.2.1:8080\r\n\r\n")));
+	// the prefix condition lies inside one request of the "\r\n\r\n"
+	// framing: it holds no terminator, so it cannot span two requests
+	const Framing hf = http::framing();
+	EXPECT_TRUE(hf.write_answers());
+	EXPECT_FALSE(hf.eor());
+	EXPECT_EQ(encode(hf), (Bytes{2, 0, 0, 0, 4, 0, 0, 0, '\r', '\n', '\r', '\n', 0, 0, 0, 0}));
+	EXPECT_EQ(encode(http::framing(true)), (Bytes{0, 0, 0, 0, 4, 0, 0, 0, '\r', '\n', '\r', '\n', 0, 0, 0, 0}));
+	EXPECT_EQ(std::search(r.cond.begin(), r.cond.end(), hf.term.begin(), hf.term.end()), r.cond.end());
 	EXPECT_FALSE(reply_to(r, to_bytes("GET /index.htm HTTP/1.1\r\nHost: 192.0.2.1\r\n\r\n")));
 	EXPECT_FALSE(reply_to(r, to_bytes("HEAD /index.html HTTP/1.1\r\nHost: 192.0.2.1\r\n\r\n")));
 	EXPECT_THROW(http::rule(1, http::Object{}), std::invalid_argument);

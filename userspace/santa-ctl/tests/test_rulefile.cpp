@@ -97,7 +97,7 @@ TEST(TextFormat, ErrorsHaveLineAndColumn)
 	EXPECT_EQ(error_of("rule 1 match 5000 \"a\" put 0 \"b\"\n"), "f:1:14: condition offset 5000 is above 4096");
 	EXPECT_EQ(error_of("rule 1 match 0 \"a\" put 0\n"), "f:1:25: missing put data bytes");
 	EXPECT_EQ(error_of("rule 1 match 0 \"\\q\" put 0 \"b\"\n"), "f:1:16: unknown escape \\q");
-	EXPECT_EQ(error_of("frobnicate\n"), "f:1:1: expected 'rule' or 'limits', got 'frobnicate'");
+	EXPECT_EQ(error_of("frobnicate\n"), "f:1:1: expected 'rule', 'limits' or 'framing', got 'frobnicate'");
 	EXPECT_EQ(error_of("rule 1 exact match 0 \"ab\" copy 0 1 2\n"),
 		  "f:1:1: rule 1: exact-length rule copies past its condition");
 }
@@ -154,7 +154,7 @@ TEST(JsonFormat, ErrorsHaveLineAndColumn)
 		  "f:3:22: expected exactly one of \"text\", \"hex\" or \"file\"");
 	EXPECT_EQ(error_of("[{\"id\": -1}]"), "f:1:9: \"id\": expected a non-negative integer");
 	EXPECT_EQ(error_of("{\"rules\": 3}"), "f:1:11: expected an array of rules");
-	EXPECT_EQ(error_of("{\"rulez\": []}"), "f:1:11: unknown member \"rulez\" (expected \"rules\" and \"limits\")");
+	EXPECT_EQ(error_of("{\"rulez\": []}"), "f:1:11: unknown member \"rulez\" (expected \"rules\", \"limits\" and \"framing\")");
 	EXPECT_EQ(error_of("[{\"id\": 1, \"match\": {\"hex\": \"zz\"}, \"procs\": []}]"), "f:1:29: bad hex digit 'z'");
 	EXPECT_EQ(error_of("[{\"id\": 1, \"match\": {\"text\": \"a\"}, \"procs\": []}]"), "f:1:2: rule 1: no processor");
 	EXPECT_EQ(error_of("[1, 2"), "f:1:6: expected ']'");
@@ -206,4 +206,97 @@ TEST(TextFormat, MillionRulesParseQuickly)
 	EXPECT_EQ(count, 1'000'000U);
 	EXPECT_LT(s, 20.0);
 	std::printf("1M rules parsed in %.2f s, %zu bytes encoded\n", s, bytes);
+}
+
+TEST(TextFormat, Framing)
+{
+	auto sink = [](Rule &&) {};
+	auto d = parse_text("framing term \"\\r\\n\\r\\n\"\nrule 1 match 0 \"GET / \" put 0 \"x\"\n", "f.rules", sink);
+	ASSERT_TRUE(d.framing);
+	EXPECT_EQ(d.framing->term, to_bytes("\r\n\r\n"));
+	EXPECT_FALSE(d.framing->eor());
+	d = parse_text("framing term x\"0d0a\" eor\n", "f.rules", sink);
+	ASSERT_TRUE(d.framing);
+	EXPECT_EQ(d.framing->term, to_bytes("\r\n"));
+	EXPECT_TRUE(d.framing->eor());
+	d = parse_text("framing none\n", "f.rules", sink);
+	ASSERT_TRUE(d.framing);
+	EXPECT_TRUE(d.framing->term.empty());
+	EXPECT_FALSE(d.framing->write_answers());
+	d = parse_text("framing term \"\\r\\n\" write-answers\n", "f.rules", sink);
+	ASSERT_TRUE(d.framing);
+	EXPECT_EQ(d.framing->flags, framing_flag_write_answers);
+	// either order
+	d = parse_text("framing none write-answers eor\n", "f.rules", sink);
+	ASSERT_TRUE(d.framing);
+	EXPECT_EQ(d.framing->flags, framing_flag_eor | framing_flag_write_answers);
+	d = parse_text("framing term \"\\r\\n\" eor write-answers; rule 1 exact match 0 \"a\\r\\n\" put 0 \"b\"\n",
+		       "f.rules", sink);
+	ASSERT_TRUE(d.framing);
+	EXPECT_EQ(d.framing->flags, framing_flag_eor | framing_flag_write_answers);
+	// JSON
+	d = parse_json("{\"framing\": {\"text\": \"\\r\\n\", \"write_answers\": true}}", "f.json", sink);
+	ASSERT_TRUE(d.framing);
+	EXPECT_EQ(d.framing->flags, framing_flag_write_answers);
+	d = parse_json("{\"framing\": {\"hex\": \"0d0a\", \"eor\": true, \"write_answers\": false}}", "f.json", sink);
+	ASSERT_TRUE(d.framing);
+	EXPECT_EQ(d.framing->flags, framing_flag_eor);
+	EXPECT_FALSE(parse_text("rule 1 match 0 \"a\" put 0 \"b\"\n", "f.rules", sink).framing);
+	// round trip of the formatter
+	for (const char *t : {"", "\r\n", "\r\n\r\n", "12345678"})
+	for (std::uint32_t flags : {0U, framing_flag_eor, framing_flag_write_answers,
+				    framing_flag_eor | framing_flag_write_answers}) {
+		Framing f;
+		f.term = to_bytes(t);
+		f.flags = flags;
+		auto back = parse_text(format_framing_text(f) + "\n", "f.rules", sink);
+		ASSERT_TRUE(back.framing) << format_framing_text(f);
+		EXPECT_EQ(*back.framing, f) << format_framing_text(f);
+		auto bj = parse_json("{\"framing\": " + format_framing_json(f) + "}", "f.json", sink);
+		ASSERT_TRUE(bj.framing) << format_framing_json(f);
+		EXPECT_EQ(*bj.framing, f) << format_framing_json(f);
+	}
+	Framing mc;
+	mc.term = to_bytes("\r\n");
+	EXPECT_EQ(format_framing_text(mc), "framing term \"\\r\\n\"");
+	EXPECT_EQ(format_framing_json(mc), "{\"text\":\"\\r\\n\",\"eor\":false,\"write_answers\":false}");
+	mc.flags = framing_flag_write_answers;
+	EXPECT_EQ(format_framing_text(mc), "framing term \"\\r\\n\" write-answers");
+	EXPECT_EQ(format_framing_json(mc), "{\"text\":\"\\r\\n\",\"eor\":false,\"write_answers\":true}");
+	mc.flags |= framing_flag_eor;
+	EXPECT_EQ(format_framing_text(mc), "framing term \"\\r\\n\" eor write-answers");
+}
+
+TEST(TextFormat, FramingErrorsHaveLineAndColumn)
+{
+	auto err = [](std::string_view t) {
+		try {
+			parse_text(t, "f.rules", [](Rule &&) {});
+		} catch (const ParseError &e) {
+			return std::string(e.what());
+		}
+		return std::string("no error");
+	};
+	EXPECT_EQ(err("framing\n"), "f.rules:1:1: framing: expected 'term BYTES' or 'none'");
+	EXPECT_EQ(err("framing term\n"), "f.rules:1:9: framing term: expected the terminator bytes");
+	EXPECT_EQ(err("framing term \"123456789\"\n"), "f.rules:1:14: framing term: 1 to 8 bytes");
+	EXPECT_EQ(err("framing none eor x\n"), "f.rules:1:18: framing: unexpected 'x'");
+	EXPECT_EQ(err("frame none\n"), "f.rules:1:1: expected 'rule', 'limits' or 'framing', got 'frame'");
+	EXPECT_EQ(err("framing none write-answers write-answers\n"), "f.rules:1:28: framing: 'write-answers' given twice");
+	EXPECT_EQ(err("framing none eor eor\n"), "f.rules:1:18: framing: 'eor' given twice");
+	EXPECT_EQ(err("framing none write_answers\n"), "f.rules:1:14: framing: unexpected 'write_answers'");
+	try {
+		parse_json("{\"framing\": {\"text\": \"\\r\\n\", \"write_answers\": 1}}", "f.json", [](Rule &&) {});
+		FAIL();
+	} catch (const ParseError &e) {
+		EXPECT_NE(std::string(e.what()).find("\"write_answers\": expected true or false"), std::string::npos)
+			<< e.what();
+	}
+	try {
+		parse_json("{\"framing\": {\"text\": \"\\r\\n\", \"eof\": true}}", "f.json", [](Rule &&) {});
+		FAIL();
+	} catch (const ParseError &e) {
+		EXPECT_EQ(std::string(e.what()).rfind("f.json:1:", 0), 0U) << e.what();
+		EXPECT_NE(std::string(e.what()).find("unknown framing member \"eof\""), std::string::npos) << e.what();
+	}
 }

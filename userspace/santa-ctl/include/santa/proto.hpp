@@ -82,8 +82,15 @@ struct Item {
 // UDP: 8-byte frame header (request id copied, sequence 0, total 1,
 // reserved 0) + "get KEY\r\n", exact length.
 Rule udp_rule(std::uint32_t id, const Item &it);
-// TCP: "get KEY\r\n" at offset 0 of a segment, exact length.
+// TCP: "get KEY\r\n", exact length: the whole request (with the framing
+// below a request ends at the first "\r\n"; exact also works on a socket
+// without a terminator, where it must be the whole segment).
 Rule tcp_rule(std::uint32_t id, const Item &it);
+// The framing TCP rules are written for: requests end at "\r\n", and
+// SANTA_FRAMING_F_WRITE_ANSWERS (memcached writes each answer whole in the
+// event handler that read the request) unless @strict_order: then the
+// kernel answers only after the server made a read that found nothing.
+Framing tcp_framing(bool strict_order = false);
 // "VALUE KEY FLAGS LEN\r\nDATA\r\nEND\r\n"
 Bytes get_response(const Item &it);
 // Items file: one item per line: KEY FLAGS VALUE (C escapes in VALUE), or
@@ -115,6 +122,12 @@ Bytes request_prefix(const Object &o);
 // "HTTP/1.1 200 OK\r\n" + headers in nginx's order + "\r\n" + body
 Bytes response(const Object &o);
 Rule rule(std::uint32_t id, const Object &o);
+// The framing the rule is written for: a request is a header block ending
+// at "\r\n\r\n" (the prefix condition needs a terminator on TCP), and
+// SANTA_FRAMING_F_WRITE_ANSWERS (nginx serving static files without aio
+// threads writes each answer whole in the handler that read the request)
+// unless @strict_order.
+Framing framing(bool strict_order = false);
 // nginx's ETag of a file: "<mtime hex>-<size hex>"
 std::string nginx_etag(std::time_t mtime, std::uint64_t size);
 std::string http_date(std::time_t t);

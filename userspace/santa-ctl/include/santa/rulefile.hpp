@@ -34,6 +34,10 @@ struct Token {
 // What a rule file holds besides rules.
 struct FileDirectives {
 	std::optional<Limits> limits;
+	// "framing term BYTES [eor] [write-answers]" / "framing none [eor]
+	// [write-answers]" (TCP sockets; set
+	// before the rules are installed)
+	std::optional<Framing> framing;
 };
 
 using RuleSink = std::function<void(Rule &&)>;
@@ -64,6 +68,10 @@ Rule parse_rule_args(const std::vector<std::string> &args);
 // One rule per line in the text format; parse_text() reads it back.
 std::string format_text(const Rule &r);
 std::string format_json(const Rule &r);
+// "framing term \"\\r\\n\" [eor] [write-answers]" / "framing none", and its
+// JSON member value
+std::string format_framing_text(const Framing &f);
+std::string format_framing_json(const Framing &f);
 // A bytes literal: "text\r\n" when mostly printable, else x"0a0b...".
 std::string format_bytes(const Bytes &b);
 

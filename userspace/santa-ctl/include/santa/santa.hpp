@@ -131,6 +131,45 @@ struct Stats {
 	[[nodiscard]] std::uint64_t get(std::string_view name) const;
 };
 
+// How a TCP socket's byte stream is cut into requests (SANTA_TCP_FRAMING,
+// struct santa_framing). term empty: a request is one whole segment and
+// only exact-length rules can be added; else every request ends at the
+// first occurrence of term (1..8 bytes: "\r\n\r\n" HTTP/1, "\r\n"
+// memcached text). eor: the application marks its last answer bytes with
+// MSG_EOR instead of the kernel watching its empty reads. write_answers:
+// the application (or the operator for it) promises that it writes the
+// whole answer to a request before it waits for anything but send buffer
+// space; then a connection that was given exactly one whole request, read
+// it and wrote since, counts as having answered it once all it wrote is
+// acknowledged (without it, or eor, the kernel answers only after a read
+// that found nothing after the last write).
+inline constexpr std::uint32_t framing_flag_eor = 1U << 0;
+inline constexpr std::uint32_t framing_flag_write_answers = 1U << 1;
+inline constexpr std::uint32_t framing_flags_known = framing_flag_eor | framing_flag_write_answers;
+inline constexpr std::size_t term_max_len = 8;
+inline constexpr std::size_t framing_size = 16;
+
+struct Framing {
+	std::uint32_t flags = 0;
+	Bytes term;
+
+	[[nodiscard]] bool eor() const { return (flags & framing_flag_eor) != 0; }
+	[[nodiscard]] bool write_answers() const { return (flags & framing_flag_write_answers) != 0; }
+	bool operator==(const Framing &) const = default;
+};
+
+// Empty when the kernel would take @f, else why not (the kernel's EINVAL
+// and E2BIG checks).
+std::string validate(const Framing &f);
+// The 16 bytes of struct santa_framing (term zero-padded); throws
+// std::invalid_argument when validate() fails.
+Bytes encode(const Framing &f);
+// Inverse of encode(); nullopt when the kernel would reject the bytes
+// (wrong size, unknown flags, reserved or padding bytes set, term_len > 8).
+std::optional<Framing> decode_framing(std::span<const std::uint8_t> in);
+// "\r\n\r\n" style text of a terminator (for output)
+std::string term_text(const Bytes &term);
+
 // Errors: the kernel's errno in std::generic_category().
 inline std::error_code errno_code(int e) { return {e, std::generic_category()}; }
 
@@ -163,6 +202,15 @@ public:
 	std::error_code stats(Stats &out) const;
 	std::error_code limits(Limits &out) const;
 	std::error_code set_limits(const Limits &in) const;
+	// SANTA_TCP_FRAMING (TCP sockets only: EOPNOTSUPP on UDP).
+	std::error_code framing(Framing &out) const;
+	std::error_code set_framing(const Framing &in) const;
+	// Makes the socket use @in: reads the framing first and sets it only
+	// when it differs, so a socket that already has rules with this
+	// framing is fine (setting it would fail with EBUSY). EBUSY: the
+	// socket has rules with another framing (or is a connection that uses
+	// its listener's rules); *current (if given) receives what it has.
+	std::error_code ensure_framing(const Framing &in, Framing *current = nullptr) const;
 	// Whether the socket takes SOL_SANTA options (ENOPROTOOPT: it does not).
 	std::error_code probe() const;
 

@@ -5,10 +5,11 @@
  * A server installs rules on its own socket with setsockopt(SOL_SANTA).
  * A request whose payload matches a rule is answered by the kernel from
  * the receive path; every other request reaches the application as usual.
- * UDP: a request is a datagram. TCP: a request is an in-order segment,
- * matched only when the reply cannot overtake anything the application
- * was given or wrote; rules set on a listening socket serve every
- * connection accepted from it.
+ * UDP: a request is a datagram. TCP: a request is a whole segment, or is
+ * cut out of the stream at the socket's terminator (SANTA_TCP_FRAMING);
+ * a segment is answered only when all its requests match and the
+ * application has answered everything it read; rules set on a listening
+ * socket serve every connection accepted from it.
  * See Documentation/networking/santa.rst.
  */
 #ifndef _UAPI_LINUX_SANTA_H
@@ -25,9 +26,17 @@
 #define SANTA_LIMITS		6	/* set/get: struct santa_limits */
 #define SANTA_RULE_LIST		7	/* get: struct santa_rule_list */
 #define SANTA_STATS		8	/* get: struct santa_stats */
+#define SANTA_TCP_FRAMING	9	/* set/get: struct santa_framing */
 
 /* struct santa_rule flags */
 #define SANTA_RULE_F_EXACT_LEN	(1U << 0)	/* payload ends with the condition */
+
+/* struct santa_framing flags */
+#define SANTA_FRAMING_F_EOR		(1U << 0)	/* answers end with MSG_EOR */
+#define SANTA_FRAMING_F_WRITE_ANSWERS	(1U << 1)	/* answers are written whole */
+
+/* Longest request terminator of a TCP socket */
+#define SANTA_TERM_MAX_LEN	8
 
 /* struct santa_proc types */
 #define SANTA_PROC_PUT		1	/* put rule data into the reply */
@@ -117,6 +126,42 @@ struct santa_limits {
 };
 
 /**
+ * struct santa_framing - how a TCP socket's byte stream is cut into requests
+ * @flags: %SANTA_FRAMING_F_EOR: the application does not rely on the
+ *	kernel guessing when it has answered everything it read; it says so
+ *	itself by sending the last byte of such an answer with MSG_EOR.
+ *	%SANTA_FRAMING_F_WRITE_ANSWERS: the application (or the operator
+ *	for it) promises that it writes the whole answer to a request before
+ *	it waits for anything but send buffer space; then a connection that
+ *	was given one whole request, and read it and wrote since, has
+ *	answered it once all it wrote is acknowledged
+ * @term_len: length of @term, 0 to %SANTA_TERM_MAX_LEN
+ * @__reserved: must be zero
+ * @term: the bytes that end every request, such as "\r\n\r\n" for
+ *	HTTP/1 requests without a body or "\r\n" for memcached's text
+ *	protocol; bytes past @term_len must be zero
+ *
+ * A TCP rule always describes a whole request. Without a terminator
+ * (@term_len 0, the default), a request is one whole segment and only
+ * %SANTA_RULE_F_EXACT_LEN rules can be added (prefix rules fail with
+ * EOPNOTSUPP). With a terminator, a segment is cut into requests, each
+ * ending at the first occurrence of @term; a rule's condition must match
+ * at @cond_off of one request (and end with it, with
+ * %SANTA_RULE_F_EXACT_LEN). The kernel answers a segment only if every
+ * request in it is answered by a rule; a segment that holds a miss or
+ * ends inside a request goes to the application whole.
+ *
+ * Set on a listener or a connected socket that has no rules (EBUSY
+ * otherwise); connections accepted from a listener use its framing.
+ */
+struct santa_framing {
+	__u32 flags;
+	__u8 term_len;
+	__u8 __reserved[3];
+	__u8 term[SANTA_TERM_MAX_LEN];
+};
+
+/**
  * struct santa_rule_info - one rule in a %SANTA_RULE_LIST answer
  * @id: rule id
  * @flags: rule flags
@@ -170,13 +215,14 @@ struct santa_rule_list {
  * @fail_rate: matched, but over the socket's reply rate
  * @fail_xmit: of @hits, replies the IP layer dropped (netfilter, qdisc)
  * @skipped: not looked up (multicast/broadcast, aggregated, no source port;
- *	TCP: a segment with FIN or URG, several segments coalesced by GRO, a
- *	request too long to match, a connection with an upper layer protocol
- *	such as kTLS or MPTCP)
+ *	TCP: a segment with FIN or URG, overlapping received data, ending
+ *	inside a request or too long to match, a connection not yet
+ *	accepted, with an upper layer protocol such as kTLS or MPTCP, with
+ *	sk_user_data (sockmap), or whose listener is gone)
  * @fail_order: TCP: not looked up because an answer from the kernel could
- *	overtake the application: it has unread data, data is missing
- *	before the segment, data it wrote is not yet acknowledged, or it was
- *	given a request and has not written since
+ *	overtake the application: it has not answered all it read, it has
+ *	unread data, data is missing before the segment, or data it wrote is
+ *	not yet sent and acknowledged
  *
  * Requests counted in @misses, @skipped and @fail_* but @fail_xmit reach
  * the application. The

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Show that each guard of Santa's TCP path is needed: break it in
+# build/linux, rebuild, and check that the kselftest named for it fails;
+# then restore the tree. Not part of scripts/test.sh (each mutation is a
+# kernel rebuild, about 4 minutes with a warm ccache).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$top/scripts/lib.sh"
+
+usage() {
+	cat <<'USAGE'
+Usage: scripts/guard-check.sh [--list] [NAME...]
+
+For each mutation (all by default): apply it to build/linux/net/santa,
+rebuild the kernel, run the kselftest cases that must catch it, and expect
+at least one of them to FAIL. The tree is restored afterwards (also on
+error or ^C) and rebuilt. Prints "guard NAME: caught by TEST" or
+"guard NAME: NOT caught", and a final "N passed, N failed" line.
+USAGE
+}
+
+# name~file~python expression of (old, new)~selftest program~-t cases...
+MUTATIONS=(
+"terminator~tcp.c~('\tif (!term_len)\n\t\treturn len;\n', '\treturn len;\n')~santa_tcp_stream~pipelined_one_segment"
+"all_requests_hit~tcp.c~('\t\ttotal += r->reply_len;\n', '\t\ttotal += r->reply_len;\n\t\tbreak;\n')~santa_tcp_stream~pipelined_one_segment"
+"whole_requests~tcp.c~('\t\tif (!len || n == SANTA_TCP_MAX_REQS)', '\t\tif (!len)\n\t\t\tlen = plen - off;\n\t\tif (n == SANTA_TCP_MAX_REQS)')~santa_tcp_stream~split_at_every_offset"
+"answered_all_read~tcp.c~('\tif (!tp->santa_idle || ', '\tif (')~santa_tcp_stream~overtaking"
+"fresh_waits_for_read~tcp.c~('\ttp->santa_fresh = !tp->bytes_received;\n', '\ttp->santa_fresh = !tp->bytes_received;\n\ttp->santa_idle = !tp->bytes_received;\n')~santa_tcp_stream~server_speaks_first"
+"accepted~tcp.c~two edits, see mutate()~santa_tcp_stream~pre_accept"
+"send_buffer~tcp.c~('\treturn sk_stream_memory_free(sk) &&', '\treturn true ||')~santa_tcp_stream~never_reading_clients"
+"revoked~tcp.c~('READ_ONCE(ss->revoked) ||', '')~santa_tcp_stream~listener_closed"
+"written_and_acked~tcp.c~('\t    test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))\n\t\treturn SANTA_STAT_FAIL_ORDER;', '\t    test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))\n\t\t;')~santa_tcp~pending_writes_keep_order unread_data_keeps_order"
+"one_request_given~tcp.c~('\t       tp->santa_given == 1 && ', '\t       tp->santa_given >= 1 && ')~santa_tcp~write_answers_mode"
+"prefix_needs_terminator~sockopt.c~('\t\treturn -EOPNOTSUPP;\n\treturn 0;\n}', '\t\treturn 0;\n\treturn 0;\n}')~santa_tcp_stream~framing_sockopt pipelined_one_segment"
+)
+
+# the "accepted" mutation needs two edits (the NOSPACE test reads sk_socket)
+mutate() {
+	local name=$1 file=$2 expr=$3
+	python3 - "$top/build/linux/net/santa/$file" "$name" "$expr" <<'PY'
+import sys
+path, name, expr = sys.argv[1:]
+s = open(path).read()
+if name == "accepted":
+    edits = [('\tif (!sk->sk_socket)\n\t\treturn SANTA_STAT_SKIPPED;\n', ''),
+             ('\t    test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))',
+              '\t    (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags)))')]
+else:
+    edits = [eval(expr)]
+for old, new in edits:
+    if s.count(old) != 1:
+        sys.exit(f"guard-check: mutation {name}: pattern not found once in {path}")
+    s = s.replace(old, new)
+open(path, "w").write(s)
+PY
+}
+
+list=0
+want=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--list) list=1; shift ;;
+	-h|--help) usage; exit 0 ;;
+	-*) usage >&2; exit 2 ;;
+	*) want+=("$1"); shift ;;
+	esac
+done
+if [ "$list" -eq 1 ]; then
+	for m in "${MUTATIONS[@]}"; do
+		IFS='~' read -r name file _ prog cases <<<"$m"
+		echo "$name ($file): $prog -t $cases"
+	done
+	exit 0
+fi
+
+src="$top/build/linux"
+[ -d "$src/.git" ] || die "no build/linux: run scripts/build-kernel.sh --selftests first"
+[ -z "$(git -C "$src" status --porcelain --untracked-files=no -- net/santa)" ] ||
+	die "build/linux/net/santa has uncommitted changes: commit or export them first"
+ksft="$top/build/obj/kselftest/net/santa"
+[ -x "$ksft/santa_tcp_stream" ] || die "no kselftests in $ksft: run scripts/build-kernel.sh --selftests"
+
+restore() {
+	git -C "$src" checkout -q -- net/santa
+}
+trap 'restore' EXIT
+
+passed=0
+failed=0
+for m in "${MUTATIONS[@]}"; do
+	IFS='~' read -r name file expr prog cases <<<"$m"
+	if [ "${#want[@]}" -gt 0 ] && ! printf '%s\n' "${want[@]}" | grep -qx "$name"; then
+		continue
+	fi
+	restore
+	mutate "$name" "$file" "$expr"
+	info "guard $name: building the kernel without it"
+	if ! "$top/scripts/build-kernel.sh" >"$top/build/logs/guard-$name.build" 2>&1; then
+		echo "FAIL guard $name: the mutated kernel does not build (build/logs/guard-$name.build)"
+		failed=$((failed + 1))
+		continue
+	fi
+	args=()
+	for c in $cases; do args+=(-t "$c"); done
+	out="$top/build/logs/guard-$name.out"
+	"$top/scripts/run-vm.sh" --timeout 900 --log "$top/build/logs/guard-$name.vm" -- \
+		bash -c "cp -a $(printf '%q' "$top/build/obj/kselftest/.") /tmp/k && cd /tmp/k/net/santa && ./$prog.sh ${args[*]}" \
+		>"$out" 2>&1 || true
+	caught=$(grep -E '^not ok [0-9]+ ' "$out" | sed 's/^not ok [0-9]* //' | tr '\n' ' ' || true)
+	if [ -n "$caught" ]; then
+		echo "PASS guard $name: caught by $caught"
+		passed=$((passed + 1))
+	else
+		echo "FAIL guard $name: NOT caught by $prog ${args[*]} ($out)"
+		failed=$((failed + 1))
+	fi
+done
+restore
+trap - EXIT
+info "rebuilding the unmodified kernel"
+"$top/scripts/build-kernel.sh" >"$top/build/logs/guard-restore.build" 2>&1 ||
+	die "the restored tree does not build (build/logs/guard-restore.build)"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
