@@ -27,13 +27,15 @@ MUTATIONS=(
 "terminator~tcp.c~('\tif (!term_len)\n\t\treturn len;\n', '\treturn len;\n')~santa_tcp_stream~pipelined_one_segment"
 "all_requests_hit~tcp.c~('\t\ttotal += r->reply_len;\n', '\t\ttotal += r->reply_len;\n\t\tbreak;\n')~santa_tcp_stream~pipelined_one_segment"
 "whole_requests~tcp.c~('\t\tif (!len || n == SANTA_TCP_MAX_REQS)', '\t\tif (!len)\n\t\t\tlen = plen - off;\n\t\tif (n == SANTA_TCP_MAX_REQS)')~santa_tcp_stream~split_at_every_offset"
-"answered_all_read~tcp.c~('\tif (!tp->santa_idle || ', '\tif (')~santa_tcp_stream~overtaking"
+"answered_all_read~tcp.c~('\tif (!(tp->santa_idle || santa_tcp_wrote_answer(tp, ss, skb)) ||\n\t    tp->santa_cseq', '\tif (tp->santa_cseq')~santa_tcp_stream~overtaking"
 "fresh_waits_for_read~tcp.c~('\ttp->santa_fresh = !tp->bytes_received;\n', '\ttp->santa_fresh = !tp->bytes_received;\n\ttp->santa_idle = !tp->bytes_received;\n')~santa_tcp_stream~server_speaks_first"
 "accepted~tcp.c~two edits, see mutate()~santa_tcp_stream~pre_accept"
 "send_buffer~tcp.c~('\treturn sk_stream_memory_free(sk) &&', '\treturn true ||')~santa_tcp_stream~never_reading_clients"
 "revoked~tcp.c~('READ_ONCE(ss->revoked) ||', '')~santa_tcp_stream~listener_closed"
-"written_and_acked~tcp.c~('\t    test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))\n\t\treturn SANTA_STAT_FAIL_ORDER;', '\t    test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))\n\t\t;')~santa_tcp~pending_writes_keep_order unread_data_keeps_order"
-"one_request_given~tcp.c~('\t       tp->santa_given == 1 && ', '\t       tp->santa_given >= 1 && ')~santa_tcp~write_answers_mode"
+"partial_write~tcp.c~('\t    tp->santa_partial || test_bit(', '\t    test_bit(')~santa_tcp~short_write_keeps_order"
+"written_and_acked~tcp.c~('\t    tp->santa_partial || test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))\n\t\treturn SANTA_STAT_FAIL_ORDER;', '\t    tp->santa_partial || test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))\n\t\t;')~santa_tcp~pending_writes_keep_order unread_data_keeps_order"
+"rule_described~tcp.c~('if (!len || !santa_match(ss->table, payload + off, len)) {', 'if (!len) {')~santa_tcp~write_answers_mode"
+"one_request_given~tcp.c~('\treturn tp->santa_given == 1 && ', '\treturn tp->santa_given >= 1 && ')~santa_tcp~write_answers_mode"
 "prefix_needs_terminator~sockopt.c~('\t\treturn -EOPNOTSUPP;\n\treturn 0;\n}', '\t\treturn 0;\n\treturn 0;\n}')~santa_tcp_stream~framing_sockopt pipelined_one_segment"
 )
 
@@ -46,8 +48,8 @@ path, name, expr = sys.argv[1:]
 s = open(path).read()
 if name == "accepted":
     edits = [('\tif (!sk->sk_socket)\n\t\treturn SANTA_STAT_SKIPPED;\n', ''),
-             ('\t    test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))',
-              '\t    (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags)))')]
+             ('test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))',
+              '(sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags)))')]
 else:
     edits = [eval(expr)]
 for old, new in edits:

@@ -338,7 +338,10 @@ def model_server(a):
             c, _ = ls.accept()
         except socket.timeout:
             continue
-        c.settimeout(2)
+        # blocking, no timeout: with a timeout Python polls before every
+        # recv(), so the recv(MSG_DONTWAIT) that finds nothing (what tells
+        # the kernel the server is idle) would never reach the kernel
+        c.settimeout(None)
         buf = b""
         while time.time() < end:
             try:

@@ -254,8 +254,8 @@ else
 		# the stats command itself is one more get-free request
 		[ "$g1" = "$g2" ] && pass mc_tcp_server_saw_no_get || fail mc_tcp_server_saw_no_get "$g1 -> $g2"
 		# memcached load set the "\r\n" terminator on the listener
-		fr=$(S -j -s 'tcp 192.0.2.1:11211' framing show 2>&1 | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(d["term_hex"], d["eor"])' 2>&1)
-		[ "$fr" = "0d0a False" ] && pass mc_tcp_framing || fail mc_tcp_framing "framing show: $fr"
+		fr=$(S -j -s 'tcp 192.0.2.1:11211' framing show 2>&1 | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(d["term_hex"], d["eor"], d["write_answers"])' 2>&1)
+		[ "$fr" = "0d0a False True" ] && pass mc_tcp_framing || fail mc_tcp_framing "framing show: $fr"
 		S -s 'udp 192.0.2.1:11211' framing show >"$run/err" 2>&1
 		[ $? -eq 1 ] && grep -q "only TCP sockets have a framing" "$run/err" && pass framing_udp_refused || fail framing_udp_refused "$(cat "$run/err")"
 		# the hostile and real patterns, byte for byte against memcached's own answers
@@ -354,9 +354,9 @@ CONF
 		a1=$(wc -l <"$run/nginx/access.log")
 		[ "$a0" = "$a1" ] && pass http_nginx_saw_no_request || fail http_nginx_saw_no_request "access log $a0 -> $a1 lines"
 		# framing: http load set "\r\n\r\n"; the same again is fine, another is EBUSY
-		fr=$(S -j -s 'tcp 192.0.2.1:80' framing show 2>&1 | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(d["term_hex"], d["term_len"], d["eor"])' 2>&1)
-		[ "$fr" = "0d0a0d0a 4 False" ] && pass http_framing || fail http_framing "framing show: $fr"
-		check framing_set_same_with_rules S -s 'tcp 192.0.2.1:80' framing set --term '\r\n\r\n'
+		fr=$(S -j -s 'tcp 192.0.2.1:80' framing show 2>&1 | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(d["term_hex"], d["term_len"], d["eor"], d["write_answers"])' 2>&1)
+		[ "$fr" = "0d0a0d0a 4 False True" ] && pass http_framing || fail http_framing "framing show: $fr"
+		check framing_set_same_with_rules S -s 'tcp 192.0.2.1:80' framing set --term '\r\n\r\n' --write-answers
 		S -s 'tcp 192.0.2.1:80' framing set --term '\r\n' >"$run/err" 2>&1
 		[ $? -eq 1 ] && grep -q "Device or resource busy" "$run/err" && pass framing_set_other_ebusy || fail framing_set_other_ebusy "$(cat "$run/err")"
 		# the hostile and real patterns, byte for byte (Date masked) against nginx
