@@ -14,11 +14,12 @@ usage() {
 	cat <<'USAGE'
 Usage: scripts/guard-check.sh [--list] [NAME...]
 
-For each mutation (all by default): apply it to build/linux/net/santa,
-rebuild the kernel, run the kselftest cases that must catch it, and expect
-at least one of them to FAIL. The tree is restored afterwards (also on
-error or ^C) and rebuilt. Prints "guard NAME: caught by TEST" or
-"guard NAME: NOT caught", and a final "N passed, N failed" line.
+For each mutation (all by default): apply it to a worktree of build/linux
+(build/guard/linux, objects in build/guard/obj, so build/linux and
+build/obj are left alone), rebuild that kernel, run the kselftest cases
+that must catch it (build/obj/kselftest), and expect at least one of them
+to FAIL. Prints "PASS guard NAME: caught by TEST" or "FAIL guard NAME: NOT
+caught", and a final "N passed, N failed" line.
 USAGE
 }
 
@@ -31,7 +32,7 @@ MUTATIONS=(
 "fresh_waits_for_read~tcp.c~('\ttp->santa_fresh = !tp->bytes_received;\n', '\ttp->santa_fresh = !tp->bytes_received;\n\ttp->santa_idle = !tp->bytes_received;\n')~santa_tcp_stream~server_speaks_first"
 "accepted~tcp.c~two edits, see mutate()~santa_tcp_stream~pre_accept"
 "send_buffer~tcp.c~('\treturn sk_stream_memory_free(sk) &&', '\treturn true ||')~santa_tcp_stream~never_reading_clients"
-"revoked~tcp.c~('READ_ONCE(ss->revoked) ||', '')~santa_tcp_stream~listener_closed"
+"revocation~sockopt.c~('\tif (ss->owner == (unsigned long)sk && refcount_read(&ss->ref) > 1) {', '\tif (0) {')~santa_tcp_stream~listener_closed"
 "partial_write~tcp.c~('\t    tp->santa_partial || test_bit(', '\t    test_bit(')~santa_tcp~short_write_keeps_order"
 "written_and_acked~tcp.c~('\t    tp->santa_partial || test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))\n\t\treturn SANTA_STAT_FAIL_ORDER;', '\t    tp->santa_partial || test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))\n\t\t;')~santa_tcp~pending_writes_keep_order unread_data_keeps_order"
 "rule_described~tcp.c~('if (!len || !santa_match(ss->table, payload + off, len)) {', 'if (!len) {')~santa_tcp~write_answers_mode"
@@ -42,7 +43,7 @@ MUTATIONS=(
 # the "accepted" mutation needs two edits (the NOSPACE test reads sk_socket)
 mutate() {
 	local name=$1 file=$2 expr=$3
-	python3 - "$top/build/linux/net/santa/$file" "$name" "$expr" <<'PY'
+	python3 - "$src/net/santa/$file" "$name" "$expr" <<'PY'
 import sys
 path, name, expr = sys.argv[1:]
 s = open(path).read()
@@ -78,17 +79,29 @@ if [ "$list" -eq 1 ]; then
 	exit 0
 fi
 
-src="$top/build/linux"
-[ -d "$src/.git" ] || die "no build/linux: run scripts/build-kernel.sh --selftests first"
-[ -z "$(git -C "$src" status --porcelain --untracked-files=no -- net/santa)" ] ||
-	die "build/linux/net/santa has uncommitted changes: commit or export them first"
+main_src="$top/build/linux"
+[ -d "$main_src/.git" ] || die "no build/linux: run scripts/build-kernel.sh --selftests first"
+[ -f "$top/build/obj/.config" ] || die "no build/obj/.config: run scripts/build-kernel.sh first"
 ksft="$top/build/obj/kselftest/net/santa"
 [ -x "$ksft/santa_tcp_stream" ] || die "no kselftests in $ksft: run scripts/build-kernel.sh --selftests"
+src="$top/build/guard/linux"
+obj="$top/build/guard/obj"
+mkdir -p "$top/build/guard" "$obj" "$top/build/logs"
+if [ ! -d "$src" ]; then
+	git -C "$main_src" worktree add -q --detach "$src" HEAD
+fi
+git -C "$src" checkout -q --detach "$(git -C "$main_src" rev-parse HEAD)"
+cp "$top/build/obj/.config" "$obj/.config"
+kbuild_env
 
 restore() {
 	git -C "$src" checkout -q -- net/santa
 }
 trap 'restore' EXIT
+
+build() {
+	make -C "$src" O="$obj" -s -j"$(nproc)" CC="$CC" HOSTCC="$CC" olddefconfig bzImage
+}
 
 passed=0
 failed=0
@@ -100,7 +113,7 @@ for m in "${MUTATIONS[@]}"; do
 	restore
 	mutate "$name" "$file" "$expr"
 	info "guard $name: building the kernel without it"
-	if ! "$top/scripts/build-kernel.sh" >"$top/build/logs/guard-$name.build" 2>&1; then
+	if ! build >"$top/build/logs/guard-$name.build" 2>&1; then
 		echo "FAIL guard $name: the mutated kernel does not build (build/logs/guard-$name.build)"
 		failed=$((failed + 1))
 		continue
@@ -108,7 +121,8 @@ for m in "${MUTATIONS[@]}"; do
 	args=()
 	for c in $cases; do args+=(-t "$c"); done
 	out="$top/build/logs/guard-$name.out"
-	"$top/scripts/run-vm.sh" --timeout 900 --log "$top/build/logs/guard-$name.vm" -- \
+	"$top/scripts/run-vm.sh" --kernel "$obj/arch/x86/boot/bzImage" --timeout 900 \
+		--log "$top/build/logs/guard-$name.vm" --out "$top/build/vm-out/guard" -- \
 		bash -c "cp -a $(printf '%q' "$top/build/obj/kselftest/.") /tmp/k && cd /tmp/k/net/santa && ./$prog.sh ${args[*]}" \
 		>"$out" 2>&1 || true
 	caught=$(grep -E '^not ok [0-9]+ ' "$out" | sed 's/^not ok [0-9]* //' | tr '\n' ' ' || true)
@@ -122,8 +136,5 @@ for m in "${MUTATIONS[@]}"; do
 done
 restore
 trap - EXIT
-info "rebuilding the unmodified kernel"
-"$top/scripts/build-kernel.sh" >"$top/build/logs/guard-restore.build" 2>&1 ||
-	die "the restored tree does not build (build/logs/guard-restore.build)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
