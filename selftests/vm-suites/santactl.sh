@@ -332,7 +332,7 @@ CONF
 	C http 192.0.2.1 80 /big.bin 192.0.2.1 >"$run/big.before"
 	# the TCP patterns against nginx alone: what every answer must be
 	P http 192.0.2.1 80 192.0.2.1 "$run/pat.before" >"$run/pat.before.out" 2>&1 || echo "# http patterns without rules: $(tail -n 2 "$run/pat.before.out")"
-	a0=$(wc -l <"$run/nginx/access.log")
+	a0=$(grep -c 'GET /index.html ' "$run/nginx/access.log")
 	S -s 'tcp 192.0.2.1:80' http load --host 192.0.2.1 "$run/nginx/www/index.html" >"$run/http.err" 2>&1
 	rc=$?
 	if [ $rc -ne 0 ] && no_tcp_offload "$run/http.err"; then
@@ -351,8 +351,10 @@ CONF
 		else
 			fail http_1mb_identical "$(cat "$run/big.err")"
 		fi
-		a1=$(wc -l <"$run/nginx/access.log")
-		[ "$a0" = "$a1" ] && pass http_nginx_saw_no_request || fail http_nginx_saw_no_request "access log $a0 -> $a1 lines"
+		# index.html only: a 1 MiB reply does not fit nginx's default send
+		# buffer, so big.bin goes to nginx (fail_nomem), byte-identical
+		a1=$(grep -c 'GET /index.html ' "$run/nginx/access.log")
+		[ "$a0" = "$a1" ] && pass http_nginx_saw_no_request || fail http_nginx_saw_no_request "index.html in the access log: $a0 -> $a1 lines"
 		# framing: http load set "\r\n\r\n"; the same again is fine, another is EBUSY
 		fr=$(S -j -s 'tcp 192.0.2.1:80' framing show 2>&1 | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(d["term_hex"], d["term_len"], d["eor"], d["write_answers"])' 2>&1)
 		[ "$fr" = "0d0a0d0a 4 False True" ] && pass http_framing || fail http_framing "framing show: $fr"
