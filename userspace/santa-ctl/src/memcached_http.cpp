@@ -11,6 +11,22 @@
 
 namespace santa {
 
+namespace {
+
+// The framing of a server that writes each answer whole (nginx's static
+// files, memcached): the kernel may answer once it was given one request
+// that a rule describes; strict_order leaves that to empty reads.
+Framing answer_framing(std::string_view term, bool strict_order)
+{
+	Framing f;
+	f.term = to_bytes(term);
+	if (!strict_order)
+		f.flags |= framing_flag_write_answers;
+	return f;
+}
+
+} // namespace
+
 namespace memcached {
 
 bool valid_key(std::string_view k)
@@ -54,11 +70,7 @@ Rule tcp_rule(std::uint32_t id, const Item &it)
 
 Framing tcp_framing(bool strict_order)
 {
-	Framing f;
-	f.term = to_bytes("\r\n");
-	if (!strict_order)
-		f.flags |= framing_flag_write_answers;
-	return f;
+	return answer_framing("\r\n", strict_order);
 }
 
 std::vector<Item> parse_items(std::string_view text, const std::string &file)
@@ -194,11 +206,7 @@ Rule rule(std::uint32_t id, const Object &o)
 
 Framing framing(bool strict_order)
 {
-	Framing f;
-	f.term = to_bytes("\r\n\r\n");
-	if (!strict_order)
-		f.flags |= framing_flag_write_answers;
-	return f;
+	return answer_framing("\r\n\r\n", strict_order);
 }
 
 } // namespace http
