@@ -151,8 +151,9 @@ struct santa_limits {
  * request in it is answered by a rule; a segment that holds a miss or
  * ends inside a request goes to the application whole.
  *
- * Set on a listener or a connected socket that has no rules (EBUSY
- * otherwise); connections accepted from a listener use its framing.
+ * Set on a listener or a connected socket; a different framing fails
+ * with EBUSY while the socket has rules or connections share its state.
+ * Connections accepted from a listener use its framing.
  */
 struct santa_framing {
 	__u32 flags;
