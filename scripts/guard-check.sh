@@ -37,6 +37,9 @@ MUTATIONS=(
 "written_and_acked~tcp.c~('\t    tp->santa_partial || test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))\n\t\treturn SANTA_STAT_FAIL_ORDER;', '\t    tp->santa_partial || test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))\n\t\t;')~santa_tcp~pending_writes_keep_order unread_data_keeps_order"
 "rule_described~tcp.c~('if (!len || !santa_match(ss->table, payload + off, len)) {', 'if (!len) {')~santa_tcp~write_answers_mode"
 "one_request_given~tcp.c~('\treturn tp->santa_given == 1 && ', '\treturn tp->santa_given >= 1 && ')~santa_tcp~write_answers_mode"
+"partial_packet~tcp.c~('\tif (tcb->seq != tp->rcv_nxt)\n\t\treturn SANTA_STAT_SKIPPED;\n', '')~santa_tcp~partial_retransmission"
+"sockmap~tcp.c~('\t    rcu_access_pointer(__sk_user_data(sk)) ||\n', '')~santa_tcp~sockmap_verdict_first"
+"late_start~tcp.c~('\ttp->santa_idle = 0;\n\ttp->santa_fresh = !tp->bytes_received;\n', '\ttp->santa_idle = 1;\n\ttp->santa_fresh = !tp->bytes_received;\n')~santa_tcp~rules_set_after_read"
 "prefix_needs_terminator~sockopt.c~('\t\treturn -EOPNOTSUPP;\n\treturn 0;\n}', '\t\treturn 0;\n\treturn 0;\n}')~santa_tcp_stream~framing_sockopt pipelined_one_segment"
 )
 
