@@ -238,8 +238,11 @@ start=$(date +%s)
 if [ "$headers" -eq 1 ]; then
 	"${MAKE[@]}" headers_install INSTALL_HDR_PATH="$obj/usr-headers" >/dev/null
 fi
-if [ "$selftests" -eq 1 ] && [ -d "$src/tools/testing/selftests/net/santa" ]; then
+if [ "$selftests" -eq 1 ]; then
+	# never leave an earlier build's kselftests to be run as this tree's
 	rm -rf "$obj/kselftest"
+	[ -d "$src/tools/testing/selftests/net/santa" ] ||
+		die "--selftests: build/linux has no tools/testing/selftests/net/santa"
 	make -s -C "$src/tools/testing/selftests" O="$obj/kselftest-build" \
 		KHDR_INCLUDES="-isystem $obj/usr-headers/include" TARGETS=net/santa \
 		INSTALL_PATH="$obj/kselftest" install >/dev/null

@@ -33,10 +33,16 @@ trap 'git -C "$src" checkout -q "$head"' EXIT
 kbuild_env
 passed=0
 failed=0
-for c in $(git -C "$src" rev-list --reverse v7.3-rc7..HEAD); do
+# an assignment, not the for loop's word list: set -e stops on a failing
+# rev-list here (in the loop's list it would be no commit, "0 passed")
+commits=$(git -C "$src" rev-list --reverse v7.3-rc7..HEAD)
+[ -n "$commits" ] || die "no commit after v7.3-rc7 in build/linux: nothing to build"
+for c in $commits; do
 	subj=$(git -C "$src" log -1 --format=%s "$c")
 	git -C "$src" checkout -q --detach "$c"
-	files=$(git -C "$src" diff --name-only "$c~1" "$c" -- '*.c' | grep -v '^tools/' || true)
+	# the diff on its own (set -e), then the filter (no match is no file)
+	files=$(git -C "$src" diff --name-only "$c~1" "$c" -- '*.c')
+	files=$(echo "$files" | grep -v '^tools/' || true)
 	log="$top/build/logs/bisect-$(git -C "$src" rev-parse --short "$c").log"
 	mkdir -p "$(dirname "$log")"
 	if make -C "$src" O="$obj" -s -j"$jobs" CC="$CC" HOSTCC="$CC" olddefconfig bzImage >"$log" 2>&1; then
@@ -52,13 +58,19 @@ for c in $(git -C "$src" rev-list --reverse v7.3-rc7..HEAD); do
 	if [ -n "$objs" ]; then
 		# force a W=1 recompile of the touched files
 		(cd "$obj" && rm -f $objs)
-		if make -C "$src" O="$obj" -s -j"$jobs" CC="$CC" HOSTCC="$CC" W=1 $objs >"$log.w1" 2>&1 &&
-			! grep -q "warning:" "$log.w1"; then
-			echo "PASS W=1 clean: $subj"
+		# the objects were removed: each must be there again, or make
+		# did not compile it (and W=1 checked nothing of it)
+		w1=0
+		make -C "$src" O="$obj" -s -j"$jobs" CC="$CC" HOSTCC="$CC" W=1 $objs >"$log.w1" 2>&1 || w1=$?
+		notbuilt=$(for o in $objs; do [ -f "$obj/$o" ] || echo "$o"; done | tr '\n' ' ')
+		nobjs=$(echo "$objs" | wc -w)
+		if [ "$w1" -eq 0 ] && [ -z "$notbuilt" ] && ! grep -q "warning:" "$log.w1"; then
+			echo "PASS W=1 clean: $subj ($nobjs files)"
 			passed=$((passed + 1))
 		else
-			grep -A3 "warning:" "$log.w1" | head -20
-			echo "FAIL W=1 clean: $subj"
+			grep -A3 "warning:" "$log.w1" | head -20 || true
+			[ "$w1" -eq 0 ] || tail -n 10 "$log.w1"
+			echo "FAIL W=1 clean: $subj (make status $w1${notbuilt:+, not compiled: ${notbuilt% }})"
 			failed=$((failed + 1))
 		fi
 	fi

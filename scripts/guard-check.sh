@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Show that each guard of Santa's TCP path is needed: break it in
-# build/linux, rebuild, and check that the kselftest named for it fails;
+# Show that each guard of Santa's TCP path, and each loop guard, is
+# needed: break it in build/linux, rebuild, and check that the kselftest
+# named for it fails;
 # then restore the tree. Not part of scripts/test.sh (each mutation is a
 # kernel rebuild, about 4 minutes with a warm ccache).
 set -euo pipefail
@@ -40,6 +41,9 @@ MUTATIONS=(
 "partial_packet~tcp.c~('\tif (tcb->seq != tp->rcv_nxt)\n\t\treturn SANTA_STAT_SKIPPED;\n', '')~santa_tcp~partial_retransmission"
 "sockmap~tcp.c~('\t    rcu_access_pointer(__sk_user_data(sk)) ||\n', '')~santa_tcp~sockmap_verdict_first"
 "late_start~tcp.c~('\ttp->santa_idle = 0;\n\ttp->santa_fresh = !tp->bytes_received;\n', '\ttp->santa_idle = 1;\n\ttp->santa_fresh = !tp->bytes_received;\n')~santa_tcp~rules_set_after_read"
+"self_address~udp.c~('\tif (uh->source != uh->dest)\n\t\treturn false;\n', '\treturn false;\n')~santa_udp~self_loop"
+"reply_mark_udp~udp.c~('\tskb->santa_reply = 1;\n', '')~santa_udp~two_socket_loop two_netns_loop"
+"reply_mark_tcp~tcp.c~('\t\t\t\tskb->santa_reply = 1;\n', '')~santa_tcp~reply_loop"
 "prefix_needs_terminator~sockopt.c~('\t\treturn -EOPNOTSUPP;\n\treturn 0;\n}', '\t\treturn 0;\n\treturn 0;\n}')~santa_tcp_stream~framing_sockopt pipelined_one_segment"
 )
 
@@ -81,6 +85,11 @@ if [ "$list" -eq 1 ]; then
 	done
 	exit 0
 fi
+# a name that is no mutation would check nothing and end "0 passed, 0 failed"
+for w in "${want[@]}"; do
+	printf '%s\n' "${MUTATIONS[@]}" | cut -d'~' -f1 | grep -qxF "$w" ||
+		die "no mutation '$w' (see --list)"
+done
 
 main_src="$top/build/linux"
 [ -d "$main_src/.git" ] || die "no build/linux: run scripts/build-kernel.sh --selftests first"
@@ -124,14 +133,20 @@ for m in "${MUTATIONS[@]}"; do
 	args=()
 	for c in $cases; do args+=(-t "$c"); done
 	out="$top/build/logs/guard-$name.out"
+	rc=0
 	"$top/scripts/run-vm.sh" --kernel "$obj/arch/x86/boot/bzImage" --timeout 900 \
 		--log "$top/build/logs/guard-$name.vm" --out "$top/build/vm-out/guard" -- \
 		bash -c "cp -a $(printf '%q' "$top/build/obj/kselftest/.") /tmp/k && cd /tmp/k/net/santa && ./$prog.sh ${args[*]}" \
-		>"$out" 2>&1 || true
+		>"$out" 2>&1 || rc=$?
 	caught=$(grep -E '^not ok [0-9]+ ' "$out" | sed 's/^not ok [0-9]* //' | tr '\n' ' ' || true)
+	ran=$(grep -cE '^(not )?ok [0-9]+ ' "$out" || true)
 	if [ -n "$caught" ]; then
 		echo "PASS guard $name: caught by $caught"
 		passed=$((passed + 1))
+	elif [ "$ran" -eq 0 ]; then
+		# no result at all: the guest or the test program did not run
+		echo "FAIL guard $name: no test ran (run-vm status $rc, $out)"
+		failed=$((failed + 1))
 	else
 		echo "FAIL guard $name: NOT caught by $prog ${args[*]} ($out)"
 		failed=$((failed + 1))

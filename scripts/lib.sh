@@ -18,6 +18,8 @@ check_config() {
 	local cfg=$1 f line sym val bad=0
 	shift
 	for f in "$@"; do
+		# a fragment that cannot be read was not checked, let alone applied
+		[ -r "$f" ] || { warn "config fragment $f cannot be read"; bad=1; continue; }
 		while read -r line; do
 			case "$line" in CONFIG_*=*) ;; *) continue ;; esac
 			sym=${line%%=*}; val=${line#*=}
@@ -44,7 +46,7 @@ kbuild_env() {
 
 # Parse KTAP of KUnit suites with the kernel's own parser. Sets kunit_line
 # (its summary), kunit_passed, kunit_failed (failed, crashed and errors)
-# and kunit_skipped; returns 1 when there is no summary.
+# and kunit_skipped; returns 1 when there is no summary, or one of no test.
 kunit_parse() {
 	local tap summary
 
@@ -55,13 +57,15 @@ kunit_parse() {
 		sed 's/^\[[^]]*\] //')
 	kunit_line=$(echo "$summary" | grep -E 'Ran [0-9]+ tests' | tail -n1)
 	kunit_passed=$(echo "$kunit_line" | grep -oE 'passed: [0-9]+' | grep -oE '[0-9]+')
+	# awk, not bc: a missing bc would make every failure count as none
 	kunit_failed=$(echo "$kunit_line" | grep -oE '(failed|crashed|errors): [0-9]+' |
-		grep -oE '[0-9]+' | paste -sd+ | bc)
+		awk '{ n += $2 } END { print n + 0 }')
 	kunit_skipped=$(echo "$kunit_line" | grep -oE 'skipped: [0-9]+' | grep -oE '[0-9]+')
 	kunit_passed=${kunit_passed:-0}
 	kunit_failed=${kunit_failed:-0}
 	kunit_skipped=${kunit_skipped:-0}
-	[ -n "$kunit_line" ]
+	# a summary that counts no test at all is no result either
+	[ -n "$kunit_line" ] && [ $((kunit_passed + kunit_failed + kunit_skipped)) -gt 0 ]
 }
 
 # Count the checks a sub-command prints ("PASS name", "FAIL name",
@@ -80,4 +84,23 @@ relay_checks() {
 		*) echo "$line" ;;
 		esac
 	done
+}
+
+# Run COMMAND... and count the checks it prints as the caller's
+# (relay_checks PREFIX). A command that exits non-zero without a FAIL line
+# of its own is one more FAIL (it died, or it failed without saying what),
+# and so is one that prints no check at all: its checks did not run.
+relay_run() {
+	# shellcheck disable=SC2154 # passed, failed: the caller's counts
+	local prefix=$1 rc p0=$passed f0=$failed
+	shift
+	relay_checks "$prefix" < <("$@" 2>&1)
+	# the status of the process substitution (bash >= 4.4)
+	rc=0
+	wait "$!" || rc=$?
+	if [ "$rc" -ne 0 ] && [ "$failed" -eq "$f0" ]; then
+		fail "$prefix: ${1#"$top"/} exited with status $rc and no FAIL line"
+	elif [ "$passed" -eq "$p0" ] && [ "$failed" -eq "$f0" ]; then
+		fail "$prefix: ${1#"$top"/} printed no check (status $rc)"
+	fi
 }

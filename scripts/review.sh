@@ -64,15 +64,22 @@ while read -r p; do
 	case "$p" in ''|'#'*) continue ;; esac
 	n=$((n + 1))
 	f="$top/patches/$p"
+	if [ ! -f "$f" ]; then
+		fail "series: patches/series names $p, which is not in patches/"
+		continue
+	fi
+	# clean is no output and status 0: checkpatch.pl that did not run
+	# (no perl, no build/linux/scripts) prints why, or fails
 	out=$(cd "$src" && perl scripts/checkpatch.pl --strict -q --no-tree "$f" 2>&1)
-	if [ -z "$out" ]; then
+	rc=$?
+	if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
 		pass "checkpatch --strict: $p"
 	else
 		echo "$out" | head -n 20
-		fail "checkpatch --strict: $p"
+		fail "checkpatch --strict: $p (status $rc)"
 	fi
 	author=$(sed -n 's/^From: //p' "$f" | head -n 1)
-	if grep -qxF "Signed-off-by: $author" "$f"; then
+	if [ -n "$author" ] && grep -qxF "Signed-off-by: $author" "$f"; then
 		pass "signoff: $p"
 	else
 		fail "signoff: $p has no 'Signed-off-by: $author'"
@@ -84,10 +91,17 @@ while read -r p; do
 		fail "subject: '$subject' has no netdev prefix"
 	fi
 done <"$top/patches/series"
+# no patch read (patches/series missing or empty): nothing above was checked
+[ "$n" -gt 0 ] || fail "series: patches/series names no patch: no patch was checked"
 
 cover="$top/patches/0000-cover-letter.patch"
 missing=""
-grep -q "^base-commit: $(git -C "$src" rev-parse "$base")" "$cover" || missing="$missing base-commit"
+base_id=$(git -C "$src" rev-parse -q --verify "$base^{commit}")
+if [ -z "$base_id" ]; then
+	missing="$missing base-commit(no $base in build/linux)"
+elif ! grep -q "^base-commit: $base_id" "$cover"; then
+	missing="$missing base-commit"
+fi
 grep -q "^Tested:" "$cover" || missing="$missing test-results"
 for i in $(seq 1 "$n"); do
 	grep -q "patch $i " "$cover" || missing="$missing patch-$i"
@@ -99,24 +113,44 @@ else
 fi
 
 uncovered=""
-for f in $(git -C "$src" diff --name-only --diff-filter=A "$base" HEAD); do
-	(cd "$src" && perl scripts/get_maintainer.pl --no-git --no-rolestats -f "$f" |
-		grep -q 'santa-devel@example.org') || uncovered="$uncovered $f"
-done
-if [ -z "$uncovered" ]; then
-	pass "maintainers: the Santa entry covers every file the series adds"
+if ! added=$(git -C "$src" diff --name-only --diff-filter=A "$base" HEAD); then
+	fail "maintainers: git diff $base HEAD failed in build/linux"
+elif [ -z "$added" ]; then
+	fail "maintainers: the series adds no file (git diff $base HEAD): nothing checked"
 else
-	fail "maintainers: no Santa entry for:$uncovered"
+	for f in $added; do
+		# get_maintainer.pl's output, then the search: a get_maintainer.pl
+		# that did not run is a file not covered, never a covered one
+		if ! m=$(cd "$src" && perl scripts/get_maintainer.pl --no-git --no-rolestats -f "$f" 2>&1); then
+			uncovered="$uncovered $f(get_maintainer.pl failed: $(echo "$m" | head -n 1))"
+		elif ! grep -q 'santa-devel@example.org' <<<"$m"; then
+			uncovered="$uncovered $f"
+		fi
+	done
+	if [ -z "$uncovered" ]; then
+		pass "maintainers: the Santa entry covers every file the series adds ($(echo "$added" | wc -w) files)"
+	else
+		fail "maintainers: no Santa entry for:$uncovered"
+	fi
 fi
 
-docs=$(cd "$src" && git diff --name-only --diff-filter=A "$base" -- include net/santa |
-	grep -E '\.[ch]$' | grep -v '_test\.c$')
-out=$(cd "$src" && scripts/kernel-doc -none -Wall $docs 2>&1)
-if [ -z "$out" ]; then
-	pass "kernel-doc -Wall: $(echo $docs | wc -w) files"
+if ! docs=$(cd "$src" && git diff --name-only --diff-filter=A "$base" -- include net/santa); then
+	fail "kernel-doc: git diff $base failed in build/linux"
 else
-	echo "$out" | head -n 20
-	fail "kernel-doc -Wall"
+	docs=$(echo "$docs" | grep -E '\.[ch]$' | grep -v '_test\.c$')
+	ndocs=$(echo "$docs" | grep -c .)
+	# clean is no output and status 0
+	# shellcheck disable=SC2086
+	out=$(cd "$src" && scripts/kernel-doc -none -Wall $docs 2>&1)
+	rc=$?
+	if [ "$ndocs" -eq 0 ]; then
+		fail "kernel-doc -Wall: no C file or header added under include/ and net/santa/: nothing checked"
+	elif [ "$rc" -eq 0 ] && [ -z "$out" ]; then
+		pass "kernel-doc -Wall: $ndocs files"
+	else
+		echo "$out" | head -n 20
+		fail "kernel-doc -Wall ($ndocs files, status $rc)"
+	fi
 fi
 
 rst="$src/Documentation/networking/santa.rst"
@@ -137,49 +171,85 @@ if [ -f "$rst" ]; then
 	else
 		fail "rst: santa is not in Documentation/networking/index.rst"
 	fi
+else
+	fail "rst: no Documentation/networking/santa.rst in build/linux: not checked"
 fi
 
-hooks=$(git -C "$src" diff --numstat "$base" HEAD -- . ':!net/santa' ':!tools' \
+# the numbers first: awk would make 0 lines of a git diff that failed
+if ! numstat=$(git -C "$src" diff --numstat "$base" HEAD -- . ':!net/santa' ':!tools' \
 	':!Documentation' ':!MAINTAINERS' ':!include/uapi/linux/santa.h' \
-	':!include/net/santa.h' ':!include/trace/events/santa.h' |
-	awk '{ a += $1 } END { print a + 0 }')
-if [ "$hooks" -le 300 ]; then
-	pass "hooks: $hooks lines added outside net/santa/ and Santa's own headers (paper: ~300)"
+	':!include/net/santa.h' ':!include/trace/events/santa.h'); then
+	fail "hooks: git diff --numstat $base HEAD failed in build/linux"
 else
-	fail "hooks: $hooks lines added outside net/santa/ (paper: ~300)"
+	hooks=$(echo "$numstat" | awk '{ a += $1 } END { print a + 0 }')
+	if [ "$hooks" -eq 0 ]; then
+		fail "hooks: no line added outside net/santa/: is the series in build/linux?"
+	elif [ "$hooks" -le 300 ]; then
+		pass "hooks: $hooks lines added outside net/santa/ and Santa's own headers (paper: ~300)"
+	else
+		fail "hooks: $hooks lines added outside net/santa/ (paper: ~300)"
+	fi
 fi
 
 if [ "$sparse" -eq 1 ]; then
 	kbuild_env
-	log="$top/build/logs/sparse.log"
+	logdir="$top/build/logs"
+	log="$logdir/sparse.log"
 	# Debian 12's sparse 0.6.4 predates __typeof_unqual__, which the
 	# kernel's checker-valid.sh probes for; __typeof__ stands in for it
 	# (it keeps qualifiers: at worst a false warning, never a missed one
 	# in code that does not use it). Every .c file the series touches is
 	# checked (C=2); a warning counts when it is on a line the series
-	# added or in a file it added.
-	files=$(git -C "$src" diff --name-only --diff-filter=AM "$base" HEAD -- '*.c' | grep -v '^tools/' | grep -v '_test\.c$' || true)
-	objs=$(for f in $files; do echo "${f%.c}.o"; done)
-	if ! command -v sparse >/dev/null; then
-		fail "sparse: not installed"
+	# added or in a file it added. Without -s, kbuild prints a "CHECK"
+	# line for each file it ran sparse on: each asked-for file must have
+	# one (a sparse kbuild finds unusable, or a make that never ran,
+	# checks nothing and warns about nothing).
+	files=$(git -C "$src" diff --name-only --diff-filter=AM "$base" HEAD -- '*.c')
+	diff_rc=$?
+	files=$(echo "$files" | grep -v '^tools/' | grep -v '_test\.c$' | sort -u)
+	nfiles=$(echo "$files" | grep -c .)
+	if [ "$diff_rc" -ne 0 ]; then
+		fail "sparse: git diff $base HEAD failed in build/linux"
+	elif [ "$nfiles" -eq 0 ]; then
+		fail "sparse: the series touches no .c file outside tools/: nothing to check"
+	elif ! command -v sparse >/dev/null; then
+		fail "sparse: not installed (scripts/install-deps.sh)"
+	elif ! mkdir -p "$logdir" || ! : >"$log"; then
+		fail "sparse: cannot write ${log#"$top"/}"
 	else
+		objs=$(for f in $files; do echo "${f%.c}.o"; done)
 		# shellcheck disable=SC2086
-		make -C "$src" O="$top/build/obj" -s CC="$CC" C=2 \
+		make -C "$src" O="$top/build/obj" CC="$CC" HOSTCC="$CC" C=2 \
 			CHECKFLAGS="-D__typeof_unqual__=__typeof__" $objs >"$log" 2>&1
+		rc=$?
+		# "  CHECK   net/santa/rules.c"
+		checked=$(sed -n 's/^  CHECK   *//p' "$log" | sort -u)
+		unchecked=$(comm -23 <(echo "$files") <(echo "$checked") | tr '\n' ' ')
+		nchecked=$(comm -12 <(echo "$files") <(echo "$checked") | grep -c .)
 		new=$(python3 "$top/scripts/new-warnings.py" "$src" "$base" "$top/build/obj" <"$log")
-		if grep -q "not available or not up to date" "$log"; then
+		nrc=$?
+		if [ "$rc" -ne 0 ]; then
+			tail -n 20 "$log"
+			fail "sparse: make exited with status $rc (build/logs/sparse.log)"
+		elif [ ! -s "$log" ]; then
+			fail "sparse: make printed nothing: nothing checked (build/logs/sparse.log)"
+		elif grep -q "not available or not up to date" "$log"; then
 			fail "sparse: kbuild did not run it (build/logs/sparse.log)"
+		elif [ "$nchecked" -lt "$nfiles" ]; then
+			fail "sparse: checked $nchecked of $nfiles files; no CHECK line for: ${unchecked% } (build/logs/sparse.log)"
+		elif [ "$nrc" -ne 0 ]; then
+			fail "sparse: scripts/new-warnings.py exited with status $nrc"
 		elif [ -z "$new" ]; then
-			pass "sparse: no warning on the lines the series adds ($(echo "$files" | wc -w) files, build/logs/sparse.log)"
+			pass "sparse: no warning on the lines the series adds ($nchecked of $nfiles files checked, build/logs/sparse.log)"
 		else
 			echo "$new" | head -n 20
-			fail "sparse: warnings on lines the series adds (build/logs/sparse.log)"
+			fail "sparse: warnings on lines the series adds ($nchecked of $nfiles files checked, build/logs/sparse.log)"
 		fi
 	fi
 fi
 
 if [ "$bisect" -eq 1 ]; then
-	relay_checks bisect < <("$top/scripts/check-series.sh" 2>&1)
+	relay_run bisect "$top/scripts/check-series.sh"
 fi
 
 echo "$passed passed, $failed failed"

@@ -25,6 +25,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
+mkdir -p "$top/build"
 if [ "$build" -eq 1 ]; then
 	"$top/scripts/build-kernel.sh" --selftests >"$top/build/build.log" 2>&1 || {
 		tail -n 20 "$top/build/build.log"; echo "0 passed, 1 failed"; exit 1; }
@@ -35,7 +36,8 @@ fi
 if [ -n "$only" ]; then
 	"$top/scripts/run-vm.sh" --debug --timeout 2400 --mem 4G --out "$top/build/vm-out/debug" \
 		--log "$top/build/logs/vm-debug.log" -- \
-		env SANTA_KSELFTESTS="$only" bash "$top/selftests/vm-suites/debug.sh"
+		env SANTA_KSELFTESTS="$only" SANTA_KSELFTEST_TIMEOUT=1800 \
+		bash "$top/selftests/vm-suites/debug.sh"
 else
 	"$top/scripts/run-vm.sh" --debug --suite debug --timeout 2400 --mem 4G
 fi
@@ -49,7 +51,8 @@ if [ -s "$out/kunit.tap" ]; then
 		passed=$((passed + kunit_passed))
 		failed=$((failed + kunit_failed))
 	else
-		echo "FAIL kunit: could not parse $out/kunit.tap"; failed=$((failed + 1))
+		echo "FAIL kunit: no test results in $out/kunit.tap (kunit.py: ${kunit_line:-no summary})"
+		failed=$((failed + 1))
 	fi
 else
 	echo "FAIL kunit: no results"; failed=$((failed + 1))
@@ -60,6 +63,21 @@ if [ -s "$out/kselftest.tap" ]; then
 	echo "kselftest: $p passed, $f failed"
 	passed=$((passed + p))
 	failed=$((failed + f))
+	[ $((p + f)) -gt 0 ] || { echo "FAIL kselftest: no test result in $out/kselftest.tap"; failed=$((failed + 1)); }
+	# each program the guest ran ends with "# PROG exited with STATUS":
+	# one killed by its timeout (124) or crashed may print no "not ok"
+	while read -r prog st; do
+		case "$st" in
+		0) ;;
+		4) echo "SKIP kselftest $prog: skipped as a whole (exit status 4)" ;;
+		*) echo "FAIL kselftest $prog: exited with $st"; failed=$((failed + 1)) ;;
+		esac
+	done < <(sed -n 's/^# \(.*\) exited with \([0-9]*\)$/\1 \2/p' "$out/kselftest.tap")
+	# and each program that started ("# running PROG") must have ended
+	while read -r prog; do
+		grep -qx "# $prog exited with [0-9]*" "$out/kselftest.tap" ||
+			{ echo "FAIL kselftest $prog: did not run to its end (guest status $rc)"; failed=$((failed + 1)); }
+	done < <(sed -n 's/^# running //p' "$out/kselftest.tap")
 else
 	echo "FAIL kselftest: no results"; failed=$((failed + 1))
 fi
@@ -77,6 +95,11 @@ elif [ -f "$out/splats" ]; then
 	echo "PASS dmesg: no splat"; passed=$((passed + 1))
 else
 	echo "FAIL dmesg: not checked (guest status $rc)"; failed=$((failed + 1))
+fi
+# the guest suite failed, and nothing above says why
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+	echo "FAIL debug: guest suite exited with status $rc (build/logs/vm-debug.log)"
+	failed=$((failed + 1))
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

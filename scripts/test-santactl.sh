@@ -79,10 +79,17 @@ fi
 
 if [ "$unit" -eq 1 ]; then
 	(cd "$bld" && ctest --timeout 300 -j"$(nproc)" --output-on-failure) >"$log/santactl-ctest.log" 2>&1
+	ctest_rc=$?
+	f0=$failed
 	# "  1/40 Test  #1: Encode.Header ......   Passed    0.01 sec"
 	sed -nE 's/^ *[0-9]+\/[0-9]+ Test +#[0-9]+: ([^ ]+) \.+ *(\*\*\*)?([A-Za-z ]+[a-z]).*/\3 \1/p' "$log/santactl-ctest.log" >"$log/santactl-ctest.results"
-	if [ ! -s "$log/santactl-ctest.results" ]; then
-		fail santactl_ctest "no test results (see build/logs/santactl-ctest.log)"
+	# "100% tests passed, 0 tests failed out of 40": every test has a result line
+	total=$(sed -n 's/.* tests failed out of \([0-9]*\)$/\1/p' "$log/santactl-ctest.log" | tail -n 1)
+	nres=$(grep -c . "$log/santactl-ctest.results")
+	if [ "$nres" -eq 0 ]; then
+		fail santactl_ctest "no test results (status $ctest_rc, see build/logs/santactl-ctest.log)"
+	elif [ "${total:-x}" != "$nres" ]; then
+		fail santactl_ctest "$nres results for ${total:-an unknown number of} tests (status $ctest_rc, see build/logs/santactl-ctest.log)"
 	fi
 	while read -r status name; do
 		case "$status" in
@@ -91,6 +98,10 @@ if [ "$unit" -eq 1 ]; then
 		*) fail "ctest_$name" "$status (see build/logs/santactl-ctest.log)" ;;
 		esac
 	done < <(sed -E 's/^(Passed|Skipped|Failed|Not Run|Timeout|Exception[A-Za-z]*) (.*)$/\1 \2/' "$log/santactl-ctest.results" | sed 's/^Not Run/NotRun/')
+	# ctest failed, and no result above says so
+	if [ "$ctest_rc" -ne 0 ] && [ "$failed" -eq "$f0" ]; then
+		fail santactl_ctest "ctest exited with status $ctest_rc (see build/logs/santactl-ctest.log)"
+	fi
 fi
 
 if [ "$tidy" -eq 1 ]; then

@@ -403,7 +403,17 @@ def show(b, at):
 
 
 def compare(a):
-    names = sorted(n for n in os.listdir(a.before) if n != "requests")
+    # no transcript of the server alone (its run failed) is no pattern
+    # compared, not every pattern equal
+    try:
+        names = sorted(n for n in os.listdir(a.before) if n != "requests")
+    except OSError as e:
+        names, why = [], "no transcripts of the server alone (%s)" % e
+    else:
+        why = "no transcripts of the server alone in %s" % a.before
+    if not names:
+        print("FAIL santactl_tcp_patterns: %s" % why)
+        return 1
     groups = {}
     for n in names:
         groups.setdefault(n.split("@")[0], []).append(n)
