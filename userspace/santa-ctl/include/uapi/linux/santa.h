@@ -224,6 +224,9 @@ struct santa_rule_list {
  *	overtake the application: it has not answered all it read, it has
  *	unread data, data is missing before the segment, or data it wrote is
  *	not yet sent and acknowledged
+ * @fail_loop: not looked up because answering could start a loop: the
+ *	request is a reply Santa built on this host, or (UDP) it comes from
+ *	the address and port it is sent to
  *
  * Requests counted in @misses, @skipped and @fail_* but @fail_xmit reach
  * the application. The
@@ -244,6 +247,7 @@ struct santa_stats {
 	__u64 fail_xmit;
 	__u64 skipped;
 	__u64 fail_order;
+	__u64 fail_loop;
 };
 
 /*
