@@ -44,6 +44,7 @@ MUTATIONS=(
 "self_address~udp.c~('\tif (uh->source != uh->dest)\n\t\treturn false;\n', '\treturn false;\n')~santa_udp~self_loop"
 "reply_mark_udp~udp.c~('\tskb->santa_reply = 1;\n', '')~santa_udp~two_socket_loop two_netns_loop"
 "reply_mark_tcp~tcp.c~('\t\t\t\tskb->santa_reply = 1;\n', '')~santa_tcp~reply_loop"
+"paged_copy~match.c~('\tif (len > SANTA_SCRATCH)\n\t\treturn NULL;\n', '\treturn NULL;\n')~santa_udp~paged_requests"
 "prefix_needs_terminator~sockopt.c~('\t\treturn -EOPNOTSUPP;\n\treturn 0;\n}', '\t\treturn 0;\n\treturn 0;\n}')~santa_tcp_stream~framing_sockopt pipelined_one_segment"
 )
 
