@@ -29,6 +29,15 @@ check() { # name, then a command: PASS if it succeeds
 # a counter read from a tool that did not run is empty, and two empty
 # counts compare equal: every count compared must be a number
 isnum() { case "$1" in ''|*[!0-9]*) return 1 ;; esac; }
+same_count() { # NAME TOOL BEFORE AFTER: PASS if both are counts and equal
+	if ! isnum "$3" || ! isnum "$4"; then
+		fail "$1" "no count from $2 ('$3', '$4')"
+	elif [ "$3" = "$4" ]; then
+		pass "$1"
+	else
+		fail "$1" "$2 counted $(($4 - $3)) more"
+	fi
+}
 # memcached's "get_hits=N cmd_get=M" (client.py mc-stats)
 mcnum() { [[ "$1" =~ ^get_hits=[0-9]+\ cmd_get=[0-9]+$ ]]; }
 # checks NAME COMMAND...: a command that prints "PASS santactl_..." and
@@ -200,13 +209,7 @@ else
 	h1=$(S -j -s 'udp 192.0.2.1:53' stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats"]["hits"])')
 	h6=$(S -j -s 'udp [2001:db8::1]:53' stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats"]["hits"])')
 	echo "# nsd num.queries: $q0 before the rules, $q1 after loading, $q2 after $nq offloaded queries; kernel hits v4 $((h1 - h0)) v6 $h6"
-	if ! isnum "$q1" || ! isnum "$q2"; then
-		fail dns_nsd_saw_no_offloaded_query "no query count from nsd-control ('$q1', '$q2')"
-	elif [ "$q2" = "$q1" ]; then
-		pass dns_nsd_saw_no_offloaded_query
-	else
-		fail dns_nsd_saw_no_offloaded_query "nsd counted $((q2 - q1)) more"
-	fi
+	same_count dns_nsd_saw_no_offloaded_query nsd-control "$q1" "$q2"
 	[ $((h1 - h0 + h6)) -eq "$nq" ] && pass dns_kernel_hits || fail dns_kernel_hits "$((h1 - h0 + h6)) hits for $nq queries"
 	# the counters without ptrace access: sock_diag, as nobody
 	ip netns exec srv setpriv --reuid nobody --regid nogroup --clear-groups "$SC" -j -s 'udp 192.0.2.1:53' diag >"$run/diag" 2>&1
@@ -240,13 +243,7 @@ else
 	q5=$(nsdq)
 	cmp -s "$run/edns.before" "$run/edns.after" && [ -s "$run/edns.after" ] && pass dns_edns_identical || fail dns_edns_identical "nsd $(cat "$run/edns.before") kernel $(cat "$run/edns.after")"
 	cmp -s "$run/digc.before" "$run/digc.after" && grep -q "udp: 1232" "$run/digc.after" && pass dns_dig_nocookie_edns_identical || fail dns_dig_nocookie_edns_identical "$(diff "$run/digc.before" "$run/digc.after" | head -5)"
-	if ! isnum "$q4" || ! isnum "$q5"; then
-		fail dns_edns_nsd_saw_no_query "no query count from nsd-control ('$q4', '$q5')"
-	elif [ "$q4" = "$q5" ]; then
-		pass dns_edns_nsd_saw_no_query
-	else
-		fail dns_edns_nsd_saw_no_query "nsd counted $((q5 - q4))"
-	fi
+	same_count dns_edns_nsd_saw_no_query nsd-control "$q4" "$q5"
 fi
 
 # ---- memcached -----------------------------------------------------------------
