@@ -215,7 +215,8 @@ struct santa_rule_list {
  * @fail_ratio: matched, but the reply exceeds @max_ratio
  * @fail_rate: matched, but over the socket's reply rate
  * @fail_xmit: of @hits, replies the IP layer dropped (netfilter, qdisc)
- * @skipped: not looked up (multicast/broadcast, aggregated, no source port;
+ * @skipped: not looked up (multicast/broadcast, aggregated, no source port,
+ *	longer than 2048 bytes and not in the linear part of the packet;
  *	TCP: a segment with FIN or URG, overlapping received data, ending
  *	inside a request or too long to match, a connection not yet
  *	accepted, with an upper layer protocol such as kTLS or MPTCP, with
