@@ -11,6 +11,7 @@
 #include <charconv>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <unordered_map>
 
 namespace santa::dns {
@@ -523,6 +524,13 @@ Zone parse_zone(std::string_view text, const std::string &file, const std::strin
 
 std::vector<Rule> compile(const Zone &z, const Options &o, std::vector<std::string> *notes)
 {
+	// the condition starts at the flags: a rule that matched QR=1 (or
+	// another opcode) would answer responses, and two servers could
+	// answer each other's answers
+	for (auto f2 : o.flags2)
+		if ((f2 & 0xf8) != 0)
+			throw std::invalid_argument("DNS rules match queries only: flags byte 2 must have QR=0 and "
+						    "OPCODE=0 (QUERY)");
 	auto note = [&](const std::string &s) {
 		if (notes != nullptr)
 			notes->push_back(s);

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include <fstream>
+#include <stdexcept>
 #include <iterator>
 
 using namespace santa;
@@ -178,6 +179,29 @@ TEST(Dns, MinimalResponses)
 	ASSERT_TRUE(r);
 	EXPECT_EQ(hex(*r), "0007850000010001000000000377777707"
 			   "6578616d706c6503636f6d0000010001c00c0001000100000e100004c000020a");
+}
+
+// Rules match queries only (QR=0): a response, even to the very query a
+// rule answers, never matches, so two offloaded servers cannot answer
+// each other's answers.
+TEST(Dns, RulesNeverMatchResponses)
+{
+	dns::Zone z = dns::parse_zone("$ORIGIN example.com.\n$TTL 1h\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\nwww A 192.0.2.10\n",
+				      "z");
+	auto rules = dns::compile(z, dns::Options{});
+	ASSERT_FALSE(rules.empty());
+	for (const auto &r : rules) {
+		ASSERT_EQ(r.cond_off, 2U);
+		EXPECT_EQ(r.cond[0] & 0x80, 0) << "rule " << r.id << " matches QR=1";
+	}
+	auto reply = answer(rules, dns::query(7, "www.example.com", dns::A));
+	ASSERT_TRUE(reply);
+	EXPECT_FALSE(answer(rules, *reply)) << "a rule answers a response";
+	dns::Options o;
+	o.flags2 = {0x81};
+	EXPECT_THROW(dns::compile(z, o), std::invalid_argument);
+	o.flags2 = {0x29};	// OPCODE 5 (UPDATE)
+	EXPECT_THROW(dns::compile(z, o), std::invalid_argument);
 }
 
 TEST(Dns, LongAnswersAreLeftToTheServer)

@@ -42,7 +42,7 @@ Zone parse_zone(std::string_view text, const std::string &file, const std::strin
 struct Options {
 	bool minimal = false;                          // no authority/additional (nsd minimal-responses)
 	bool ipv6 = false;                             // for an IPv6 socket: nsd puts AAAA glue before A
-	std::vector<std::uint8_t> flags2 = {0x00, 0x01}; // query byte 2 variants (RD 0 and 1)
+	std::vector<std::uint8_t> flags2 = {0x00, 0x01}; // query byte 2 variants (RD 0 and 1); QR and OPCODE must be 0
 	std::vector<std::uint8_t> flags3 = {0x00, 0x20}; // query byte 3 variants (AD 0 and 1)
 	std::uint32_t first_id = 1;
 	std::size_t max_reply = 512;                   // larger answers are left to the server
