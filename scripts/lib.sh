@@ -86,6 +86,28 @@ relay_checks() {
 	done
 }
 
+# The end of each kselftest program in TAP (the guest suite writes
+# "# running PROG" and "# PROG exited with STATUS"), as checks on stdout:
+# "SKIP PROG: ..." for one that skipped as a whole (4, KSFT_SKIP: it
+# prints no result of its own), "FAIL PROG: ..." for any other non-zero
+# status (a timeout, 124, or a crash may print no "not ok") and for one
+# that started and never ended (the guest status RC says why).
+kselftest_programs() {
+	local tap=$1 rc=$2 prog st
+
+	while read -r prog st; do
+		case "$st" in
+		0) ;;
+		4) echo "SKIP $prog: skipped as a whole (exit status 4)" ;;
+		*) echo "FAIL $prog: exited with $st" ;;
+		esac
+	done < <(sed -n 's/^# \(.*\) exited with \([0-9]*\)$/\1 \2/p' "$tap")
+	while read -r prog; do
+		grep -qx "# $prog exited with [0-9]*" "$tap" ||
+			echo "FAIL $prog: did not run to its end (guest status $rc)"
+	done < <(sed -n 's/^# running //p' "$tap")
+}
+
 # Run COMMAND... and count the checks it prints as the caller's
 # (relay_checks PREFIX). A command that exits non-zero without a FAIL line
 # of its own is one more FAIL (it died, or it failed without saying what),

@@ -64,20 +64,10 @@ if [ -s "$out/kselftest.tap" ]; then
 	passed=$((passed + p))
 	failed=$((failed + f))
 	[ $((p + f)) -gt 0 ] || { echo "FAIL kselftest: no test result in $out/kselftest.tap"; failed=$((failed + 1)); }
-	# each program the guest ran ends with "# PROG exited with STATUS":
-	# one killed by its timeout (124) or crashed may print no "not ok"
-	while read -r prog st; do
-		case "$st" in
-		0) ;;
-		4) echo "SKIP kselftest $prog: skipped as a whole (exit status 4)" ;;
-		*) echo "FAIL kselftest $prog: exited with $st"; failed=$((failed + 1)) ;;
-		esac
-	done < <(sed -n 's/^# \(.*\) exited with \([0-9]*\)$/\1 \2/p' "$out/kselftest.tap")
-	# and each program that started ("# running PROG") must have ended
-	while read -r prog; do
-		grep -qx "# $prog exited with [0-9]*" "$out/kselftest.tap" ||
-			{ echo "FAIL kselftest $prog: did not run to its end (guest status $rc)"; failed=$((failed + 1)); }
-	done < <(sed -n 's/^# running //p' "$out/kselftest.tap")
+	while IFS= read -r line; do
+		echo "${line%% *} kselftest ${line#* }"
+		[ "${line%% *}" = FAIL ] && failed=$((failed + 1))
+	done < <(kselftest_programs "$out/kselftest.tap" "$rc")
 else
 	echo "FAIL kselftest: no results"; failed=$((failed + 1))
 fi
