@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Show that each guard of Santa's TCP path, and each loop guard, is
-# needed: break it in build/linux, rebuild, and check that the kselftest
+# Show that each guard of Santa's TCP path, each loop guard and each
+# limit a user cannot escape is needed (the bound on hashing is shown by
+# KUnit's santa_test_walk_budget): break it in build/linux, rebuild, and check that the kselftest
 # named for it fails;
 # then restore the tree. Not part of scripts/test.sh (each mutation is a
 # kernel rebuild, about 4 minutes with a warm ccache).
@@ -45,6 +46,10 @@ MUTATIONS=(
 "reply_mark_udp~udp.c~('\tskb->santa_reply = 1;\n', '')~santa_udp~two_socket_loop two_netns_loop"
 "reply_mark_tcp~tcp.c~('\t\t\t\tskb->santa_reply = 1;\n', '')~santa_tcp~reply_loop"
 "paged_copy~match.c~('\tif (len > SANTA_SCRATCH)\n\t\treturn NULL;\n', '\treturn NULL;\n')~santa_udp~paged_requests"
+"user_total~sockopt.c~('\tif (!ns_capable(&init_user_ns, CAP_NET_ADMIN)) {', '\tif (0) {')~santa_limits~user_total"
+"netns_total~sockopt.c~('\tsanta_table_set_quotas(ss->table, user,\n\t\t\t       santa_net_quota_get(sock_net(sk)));', '\tsanta_table_set_quotas(ss->table, user, NULL);')~santa_limits~netns_total"
+"default_limits~sockopt.c~('\tsanta_limits_apply(ss, &defaults);\n', '')~santa_limits~defaults_bound_replies"
+"sysctl_file_netns~ctl.c~('\ttbl[SANTA_CTL_UDP_MAX_RATIO].data = &sn->udp_max_ratio;', '\ttbl[SANTA_CTL_UDP_MAX_RATIO].data = &((struct santa_net *)net_generic(&init_net, santa_net_id))->udp_max_ratio;')~santa_limits~file_decides_netns"
 "prefix_needs_terminator~sockopt.c~('\t\treturn -EOPNOTSUPP;\n\treturn 0;\n}', '\t\treturn 0;\n\treturn 0;\n}')~santa_tcp_stream~framing_sockopt pipelined_one_segment"
 )
 

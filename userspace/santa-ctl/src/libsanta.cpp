@@ -608,7 +608,12 @@ std::string explain(std::error_code ec, int optname)
 		return "no rule with this id";
 	case ENOSPC:
 		return "the socket's rule table is full (net.santa.max_rules, net.santa.max_bytes, "
-		       "8 condition offsets or 64 prefix lengths)";
+		       "8 condition offsets, 64 prefix lengths, or 2048 bytes of longest conditions)";
+	case EDQUOT:
+		return "the rule memory of this user (net.santa.user_max_bytes) or of this network "
+		       "namespace (net.santa.netns_max_bytes) is used up";
+	case EAGAIN:
+		return "the kernel's condition index is being resized: try again";
 	case E2BIG:
 		if (optname == SANTA_TCP_FRAMING)
 			return "the terminator is longer than 8 bytes";

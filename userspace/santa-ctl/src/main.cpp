@@ -105,7 +105,8 @@ const char *const limits_help = R"(Usage: santa-ctl TARGET limits [show]
 
 max_ratio: largest reply bytes per request byte (0: no limit); rate/burst:
 replies per second from the kernel (0 0: no limit). Requests over a limit
-reach the server.
+reach the server. A socket starts with net.santa.default_rate and
+default_burst, and a UDP socket with net.santa.default_udp_max_ratio.
 )";
 
 const char *const framing_help = R"(Usage: santa-ctl TARGET framing [show]

@@ -17,6 +17,9 @@
 
 #include <linux/types.h>
 
+/* The socket option level; the C library's <sys/socket.h> may lack it */
+#define SOL_SANTA		288
+
 /* Options at level SOL_SANTA */
 #define SANTA_RULE_ADD		1	/* set: struct santa_rule */
 #define SANTA_RULE_ADD_BULK	2	/* set: struct santa_bulk + rules */
@@ -117,6 +120,11 @@ struct santa_bulk {
  *	requests over the rate reach the application
  * @burst: replies allowed at once above @rate (at least 1 with @rate)
  * @__reserved: must be zero
+ *
+ * A socket starts with the limits of sysctl net.santa.default_rate,
+ * default_burst and, for UDP, default_udp_max_ratio (getsockopt shows
+ * them). A larger struct from a newer header is accepted when the fields
+ * past this one are zero (E2BIG otherwise).
  */
 struct santa_limits {
 	__u32 max_ratio;
