@@ -239,6 +239,9 @@ dns_nsd() {
 		$MK dns-names "$n" --prefix "$pre" --sample "$sample" >"$run/many.names"
 		$MK dns "$run/many.names" >"$run/q.many"
 		measure dns_rules "$n" santa --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.many" --window 64
+		# the miss path: the same n rules, queries for names no rule has
+		# (nsd answers every one), against "dns nsd alone" (no Santa state)
+		measure dns_miss "$n" santa --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.all" --window 64
 	done
 	S -s 'udp 192.0.2.1:53' rule flush
 }
