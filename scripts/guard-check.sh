@@ -46,7 +46,7 @@ MUTATIONS=(
 "reply_mark_udp~udp.c~('\tskb->santa_reply = 1;\n', '')~santa_udp~two_socket_loop two_netns_loop"
 "reply_mark_tcp~tcp.c~('\t\t\t\tskb->santa_reply = 1;\n', '')~santa_tcp~reply_loop"
 "paged_copy~match.c~('\tif (len > SANTA_SCRATCH)\n\t\treturn NULL;\n', '\treturn NULL;\n')~santa_udp~paged_requests"
-"user_total~sockopt.c~('\tif (!ns_capable(&init_user_ns, CAP_NET_ADMIN)) {', '\tif (0) {')~santa_limits~user_total"
+"user_total~sockopt.c~('\tif (!ns_capable_noaudit(&init_user_ns, CAP_NET_ADMIN)) {', '\tif (0) {')~santa_limits~user_total"
 "netns_total~sockopt.c~('\tsanta_table_set_quotas(ss->table, user,\n\t\t\t       santa_net_quota_get(sock_net(sk)));', '\tsanta_table_set_quotas(ss->table, user, NULL);')~santa_limits~netns_total"
 "default_limits~sockopt.c~('\tsanta_limits_apply(ss, &defaults);\n', '')~santa_limits~defaults_bound_replies"
 "sysctl_file_netns~ctl.c~('\ttbl[SANTA_CTL_UDP_MAX_RATIO].data = &sn->udp_max_ratio;', '\ttbl[SANTA_CTL_UDP_MAX_RATIO].data = &((struct santa_net *)net_generic(&init_net, santa_net_id))->udp_max_ratio;')~santa_limits~file_decides_netns"
