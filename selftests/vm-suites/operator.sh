@@ -29,6 +29,9 @@ echo 0 > "$T/events/santa/enable"
 echo '$ ip netns exec srv nstat -az "SantaExt*"'
 ip netns exec srv nstat -az 'SantaExt*' 2>&1
 echo
+echo '$ ip netns exec srv grep SANTA /proc/net/sockstat   # gauges, not counters'
+ip netns exec srv grep SANTA /proc/net/sockstat 2>&1
+echo
 echo '$ ip netns exec cli nstat -az "SantaExt*"   # another namespace'
 ip netns exec cli nstat -az 'SantaExt*' 2>&1 | head -4
 echo

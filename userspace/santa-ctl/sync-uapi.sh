@@ -53,6 +53,11 @@ while read -r p; do
 		! grep -B1 "^+	INET_DIAG_SANTA," "$patches/$p" | grep -q "^ 	INET_DIAG_SOCKOPT,"; then
 		diag_ok=0
 	fi
+	# and its INET_DIAG_REQ_SANTA is INET_DIAG_REQ_PROTOCOL + 1
+	if grep -q "^+	INET_DIAG_REQ_SANTA," "$patches/$p" &&
+		! grep -B1 "^+	INET_DIAG_REQ_SANTA," "$patches/$p" | grep -q "^ 	INET_DIAG_REQ_PROTOCOL,"; then
+		diag_ok=0
+	fi
 done <"$patches/series"
 
 case $mode in
@@ -64,7 +69,7 @@ check)
 		exit 1
 	fi
 	if [ "$diag_ok" -eq 0 ]; then
-		echo "FAIL: INET_DIAG_SANTA no longer follows INET_DIAG_SOCKOPT in patches/: update inet_diag_santa in include/santa/diag.hpp" >&2
+		echo "FAIL: INET_DIAG_SANTA no longer follows INET_DIAG_SOCKOPT, or INET_DIAG_REQ_SANTA INET_DIAG_REQ_PROTOCOL, in patches/: update include/santa/diag.hpp" >&2
 		exit 1
 	fi
 	echo "uapi header in sync with patches/ ($n patches touch it)"

@@ -45,6 +45,10 @@ void parse_santa(const rtattr *nest, DiagSocket &d)
 		case SANTA_DIAG_SHARED:
 			d.shared = true;
 			break;
+		case SANTA_DIAG_OWNER:
+			if (RTA_PAYLOAD(a) == sizeof(__u64))
+				std::memcpy(&d.owner, RTA_DATA(a), sizeof(__u64));
+			break;
 		default:
 			break;
 		}
@@ -59,8 +63,12 @@ std::error_code dump_family(Proto proto, int family, std::vector<DiagSocket> &ou
 	struct {
 		nlmsghdr nlh;
 		inet_diag_req_v2 r;
+		nlattr ask; // INET_DIAG_REQ_SANTA
 	} req{};
+	static_assert(sizeof(req) == NLMSG_LENGTH(sizeof(inet_diag_req_v2)) + NLA_HDRLEN);
 	req.nlh.nlmsg_len = sizeof(req);
+	req.ask.nla_len = NLA_HDRLEN;
+	req.ask.nla_type = inet_diag_req_santa;
 	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	req.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	req.r.sdiag_family = static_cast<__u8>(family);

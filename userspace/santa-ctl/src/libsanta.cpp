@@ -176,6 +176,7 @@ void encode(const Rule &r, Bytes &out)
 	h.cond_len = static_cast<__u16>(r.cond.size());
 	h.reply_len = r.reply_len;
 	h.nr_procs = static_cast<__u16>(r.procs.size());
+	h.hdr_len = sizeof(h); // where the processors start
 	put_raw(out, base, h);
 
 	std::size_t at = sizeof(h) + r.procs.size() * sizeof(struct santa_proc);

@@ -172,9 +172,11 @@ const char *const diag_help = R"(Usage: santa-ctl [-s 'PROTO ADDR:PORT'] diag [u
 Lists the UDP and TCP sockets of this network namespace that have Santa
 state, with their counters, read with sock_diag (INET_DIAG_SANTA) as ss(8)
 reads socket details: no ptrace access to the servers, no root needed.
-TCP connections that use their listener's rules are marked "shared" (they
-show the listener's counters). --sock keeps the sockets bound to that
-local address; --all also lists sockets without Santa state.
+TCP connections that use their listener's rules are marked "shared" and
+show no counters: their requests count in the listener's, which are shown
+once, on the listener ("owner" in -j output is its SO_COOKIE). --sock
+keeps the sockets bound to that local address; --all also lists sockets
+without Santa state.
 )";
 
 const char *const dns_help = R"(Usage: santa-ctl dns compile ZONEFILE [OPTIONS]
@@ -1018,12 +1020,15 @@ int cmd_diag(const Opts &o, const std::vector<std::string> &a)
 					    json_escape(name).c_str(), d.inode, d.state, d.santa ? "true" : "false",
 					    d.shared ? "true" : "false");
 				if (d.santa)
+					std::printf(",\"owner\":%llu", d.owner);
+				if (d.santa && !d.shared)
 					std::printf(",\"stats\":%s", json_stats(d.stats).c_str());
 				std::printf("}");
 			} else {
-				std::printf("%s inode %llu%s%s\n", name.c_str(), d.inode, d.shared ? " (listener's rules)" : "",
+				std::printf("%s inode %llu%s%s\n", name.c_str(), d.inode,
+					    d.shared ? " (listener's rules and counters)" : "",
 					    d.santa ? "" : " no santa state");
-				if (d.santa) {
+				if (d.santa && !d.shared) {
 					std::printf("   ");
 					for (std::size_t i = 0; i < d.stats.values.size(); i++)
 						std::printf(" %s %llu", Stats::name(i).c_str(),

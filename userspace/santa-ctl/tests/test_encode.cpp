@@ -48,7 +48,7 @@ TEST(Encode, LayoutMatchesUapi)
 	EXPECT_EQ(h.cond_len, 5);
 	EXPECT_EQ(h.reply_len, 9U);
 	EXPECT_EQ(h.nr_procs, 2);
-	EXPECT_EQ(h.__reserved, 0);
+	EXPECT_EQ(h.hdr_len, sizeof(struct santa_rule));
 	EXPECT_EQ(std::memcmp(b.data() + 56, "PING ", 5), 0);
 	const auto copy = at<struct santa_proc>(b, 24);
 	EXPECT_EQ(copy.type, SANTA_PROC_COPY);

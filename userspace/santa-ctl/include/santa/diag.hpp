@@ -16,6 +16,9 @@ namespace santa {
 // INET_DIAG_SANTA follows INET_DIAG_SOCKOPT in the series' inet_diag.h
 // (sync-uapi.sh --check verifies it); libc headers do not have it yet.
 inline constexpr unsigned short inet_diag_santa = 23;
+// INET_DIAG_REQ_SANTA follows INET_DIAG_REQ_PROTOCOL among the request
+// attributes: without it the kernel sends no INET_DIAG_SANTA.
+inline constexpr unsigned short inet_diag_req_santa = 4;
 
 struct DiagSocket {
 	Proto proto = Proto::udp;
@@ -25,7 +28,8 @@ struct DiagSocket {
 	unsigned long long inode = 0;
 	bool santa = false;  // the socket has Santa state (rules or limits)
 	bool shared = false; // a TCP connection using its listener's rules
-	Stats stats;
+	unsigned long long owner = 0; // SO_COOKIE of the socket owning the rules
+	Stats stats;                  // on the owner only (a shared connection has none)
 };
 
 // Every UDP or TCP socket (IPv4 and IPv6) of the caller's network namespace.

@@ -79,7 +79,11 @@ struct santa_proc {
  * @cond_len: length of the condition, 1 to %SANTA_COND_MAX_LEN
  * @reply_len: length of the reply payload; bytes no processor writes are 0
  * @nr_procs: number of processors, 1 to %SANTA_MAX_PROCS
- * @__reserved: must be zero
+ * @hdr_len: bytes of this header, where @procs start: 0 or
+ *	sizeof(struct santa_rule) (24) for this one. A larger header, of a
+ *	newer version of this structure, is accepted when the bytes this
+ *	kernel does not know are zero (%E2BIG otherwise); a multiple of
+ *	%SANTA_RULE_ALIGN
  * @procs: processors, not overlapping in the reply; the @cond_len
  *	condition bytes follow them, then the data of PUT processors
  *
@@ -96,7 +100,7 @@ struct santa_rule {
 	__u16 cond_len;
 	__u32 reply_len;
 	__u16 nr_procs;
-	__u16 __reserved;
+	__u16 hdr_len;
 	struct santa_proc procs[];
 };
 
@@ -260,16 +264,28 @@ struct santa_stats {
 };
 
 /*
- * sock_diag: TCP and UDP sockets with Santa state carry INET_DIAG_SANTA,
+ * sock_diag: when the request carries the INET_DIAG_REQ_SANTA flag
+ * attribute, TCP and UDP sockets with Santa state carry INET_DIAG_SANTA,
  * which nests these attributes. New ones are only ever added.
+ *
+ * A connection that uses the rules of the listener it was accepted from
+ * has %SANTA_DIAG_SHARED and %SANTA_DIAG_OWNER but no %SANTA_DIAG_STATS:
+ * its requests count in the listener's counters, which a dump reports
+ * once, on the listener.
  */
 enum {
 	SANTA_DIAG_UNSPEC,
-	SANTA_DIAG_STATS,	/* struct santa_stats (may grow) */
+	SANTA_DIAG_STATS,	/* struct santa_stats (may grow), on the
+				 * socket that owns the rules
+				 */
 	SANTA_DIAG_SHARED,	/* flag: the rules of the listener the
 				 * connection was accepted from
 				 */
 	SANTA_DIAG_PAD,
+	SANTA_DIAG_OWNER,	/* u64: SO_COOKIE of the socket that owns
+				 * the rules and counters (the socket
+				 * itself, or its listener)
+				 */
 	__SANTA_DIAG_MAX,
 };
 
