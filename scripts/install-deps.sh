@@ -33,6 +33,8 @@ BOOKWORM_PKGS=(
 	googletest libgtest-dev clang-tidy
 	nsd knot-dnsutils dnsutils memcached libmemcached-tools nginx-light curl
 	nftables dnsperf wrk gnuplot-nox knot linux-perf bind9
+	# the XDP program of the DNS benchmark (selftests/bench/xdp_dns.c)
+	clang
 )
 TRIXIE_PKGS=(virtme-ng)
 

@@ -221,10 +221,21 @@ dns_nsd() {
 	wait_sock udp 192.0.2.1:53 || { err "nsd did not start: $(cat "$run/nsd.out" "$run/nsd/nsd.log")"; return; }
 	dns_alone dns nsd dns-nsd-alone
 	[ "$kernel" = nosanta ] && return
+	# 1,000,000 DNS rules of these names take some 550 MB of rule
+	# memory: above the default 512 MiB of one socket (santa.rst)
+	ip netns exec srv sysctl -qw net.santa.max_bytes=1073741824 ||
+		err "net.santa.max_bytes"
 	S -s 'udp 192.0.2.1:53' dns load "$run/hot.zone" --rd 1 --ad 0 --types A ||
 		{ err "santa-ctl dns load"; return; }
 	dns_hits dns dns-santa-hit100
 	S -s 'udp 192.0.2.1:53' rule flush
+	dns_xdp
+	# the miss path: nsd's own 1000 names (positive answers: NXDOMAIN
+	# ones would meet its response rate limiting), against n rules for
+	# names of the same length that are never asked for (x0000000...),
+	# so that every query is hashed, probed and misses. With no rule the
+	# socket's hook is off: that is the baseline.
+	measure dns_miss 0 santa --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.all" --window 64
 	# number of rules: names that share a 40-byte prefix
 	for n in $rule_counts; do
 		local t0 t1 pre=santa-benchmark-names-share-this-prefix-
@@ -239,11 +250,74 @@ dns_nsd() {
 		$MK dns-names "$n" --prefix "$pre" --sample "$sample" >"$run/many.names"
 		$MK dns "$run/many.names" >"$run/q.many"
 		measure dns_rules "$n" santa --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.many" --window 64
-		# the miss path: the same n rules, queries for names no rule has
-		# (nsd answers every one), against "dns nsd alone" (no Santa state)
+		# the miss path with n rules (see above)
+		$MK zone "$run/miss.zone" "$n" --prefix x
+		S -s 'udp 192.0.2.1:53' dns load "$run/miss.zone" --flush --rd 1 --ad 0 --types A ||
+			{ err "santa-ctl dns load of $n rules for the miss path"; continue; }
 		measure dns_miss "$n" santa --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.all" --window 64
 	done
 	S -s 'udp 192.0.2.1:53' rule flush
+}
+
+# napi_on_cpu0 LABEL: an XDP program's NAPI poll of veth-srv in its own
+# thread on vCPU0, the server's, so that srv_us counts it
+napi_on_cpu0() {
+	local napi
+	if ip netns exec srv sh -c 'echo 1 > /sys/class/net/veth-srv/threaded' 2>/dev/null &&
+		napi=$(pgrep '^napi/veth-srv' | head -n 1) && [ -n "$napi" ] && taskset -pc 0 "$napi" >/dev/null; then
+		echo "# $1: threaded NAPI of veth-srv (pid $napi) on vCPU0"
+	else
+		echo "# $1: no threaded NAPI: the XDP program runs on the client's vCPU (compare srv_us + cli_us)"
+	fi
+}
+
+# dns_xdp: "why not BPF", measured. One query, the same in every run:
+# nsd answering it, a Santa rule answering it, and an XDP program
+# answering it from veth's native XDP (selftests/bench/xdp_dns.c, built
+# here with nsd's own answer compiled in: no routing, netfilter, qdisc or
+# socket on its path). The peer veth gets an XDP_PASS program, without
+# which XDP_TX frames do not reach it.
+dns_xdp() {
+	local name=h0000007.example.com want q got u0 cflags
+	if ! command -v clang >/dev/null; then
+		echo "# dns_xdp: SKIP: no clang to build selftests/bench/xdp_dns.c"
+		return
+	fi
+	echo "$name" >"$run/one"
+	$MK dns "$run/one" >"$run/q.one"
+	want=$(dns_ask "$name")
+	q=$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); from mkreq import dns_query; print(dns_query(sys.argv[2])[2:].hex())' \
+		"$top/selftests/bench" "$name")
+	hex_c() { echo "$1" | sed 's/../0x&,/g; s/,$//'; }
+	cflags="-DQUERY_LEN=$((${#q} / 2)) -DQUERY_BYTES=$(hex_c "$q") -DREPLY_LEN=$(((${#want} - 4) / 2)) -DREPLY_BYTES=$(hex_c "${want:4}")"
+	# shellcheck disable=SC2086
+	if ! clang -O2 -target bpf -I"/usr/include/$(gcc -print-multiarch)" $cflags \
+		-c "$top/selftests/bench/xdp_dns.c" -o "$run/xdp_dns.o" 2>"$run/clang.out"; then
+		err "dns_xdp: clang: $(head -n 3 "$run/clang.out")"
+		return
+	fi
+	# nsd itself is the "dns nsd alone" row: answering one name over and
+	# over, its response rate limiting (RRL) would cap it at a few hundred
+	# a second
+	S -s 'udp 192.0.2.1:53' dns load "$run/hot.zone" --rd 1 --ad 0 --types A ||
+		{ err "santa-ctl dns load (dns_xdp)"; return; }
+	measure dns_xdp santa santa --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.one" --window 64
+	S -s 'udp 192.0.2.1:53' rule flush
+	if ! ip -n srv link set dev veth-srv xdp obj "$run/xdp_dns.o" sec xdp ||
+		! ip -n cli link set dev veth-cli xdp obj "$run/xdp_dns.o" sec xdp_pass; then
+		err "dns_xdp: cannot attach the XDP programs"
+		ip -n srv link set dev veth-srv xdp off
+		return
+	fi
+	got=$(dns_ask "$name")
+	[ "$got" = "$want" ] || err "dns_xdp: the XDP program's answer differs from nsd's: $got, nsd: $want"
+	u0=$(udp_in)
+	napi_on_cpu0 dns_xdp
+	measure dns_xdp prog xdp --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.one" --window 64
+	[ $(($(udp_in) - u0)) -lt 100 ] || err "dns_xdp: $(($(udp_in) - u0)) queries reached nsd's socket"
+	ip netns exec srv sh -c 'echo 0 > /sys/class/net/veth-srv/threaded' 2>/dev/null
+	ip -n srv link set dev veth-srv xdp off
+	ip -n cli link set dev veth-cli xdp off
 }
 
 # dns_ask NAME: the answer to one query for NAME (mkreq.py's, id 0x5a17),
@@ -361,7 +435,7 @@ knot_stop() {
 }
 
 dns_knot() {
-	local udp_want u0 napi
+	local udp_want u0
 	if ! command -v knotd >/dev/null; then
 		err "knotd (knot) not installed"
 		return
@@ -386,13 +460,7 @@ dns_knot() {
 	# "xdp": veth's own (native) XDP; "xdpgeneric": the stack's
 	echo "# knotd xdp: $(ip -n srv link show veth-srv | grep -o -m 1 'xdp[a-z]*' | head -n 1) on veth-srv"
 	u0=$(udp_in)
-	# the XDP program's NAPI poll on vCPU0, in its own thread
-	if ip netns exec srv sh -c 'echo 1 > /sys/class/net/veth-srv/threaded' 2>/dev/null &&
-		napi=$(pgrep '^napi/veth-srv' | head -n 1) && [ -n "$napi" ] && taskset -pc 0 "$napi" >/dev/null; then
-		echo "# knotd xdp: threaded NAPI of veth-srv (pid $napi) on vCPU0"
-	else
-		echo "# knotd xdp: no threaded NAPI: the XDP program runs on the client's vCPU (compare srv_us + cli_us)"
-	fi
+	napi_on_cpu0 "knotd xdp"
 	dns_alone dns_knot knot dns-knot-xdp xdp
 	# every query went to the AF_XDP socket, none up the UDP stack
 	[ $(($(udp_in) - u0)) -lt 100 ] || err "knotd xdp: $(($(udp_in) - u0)) queries reached its UDP socket"
