@@ -229,7 +229,9 @@ struct santa_rule_list {
  * @fail_xmit: of @hits, replies the IP layer dropped (netfilter, qdisc)
  * @skipped: not looked up (multicast/broadcast, aggregated, no source port,
  *	longer than 2048 bytes and not in the linear part of the packet;
- *	TCP: a segment with FIN or URG, overlapping received data, ending
+ *	UDP: IP options or extension headers on a socket that reads them, a
+ *	source route on the socket, a request through a VRF to a socket
+ *	bound to no device; TCP: a segment with FIN or URG, overlapping received data, ending
  *	inside a request or too long to match, a connection not yet
  *	accepted, with an upper layer protocol such as kTLS or MPTCP, with
  *	sk_user_data (sockmap), or whose listener is gone)
