@@ -47,7 +47,7 @@ MUTATIONS=(
 "reply_mark_tcp~tcp.c~('\t\t\t\tskb->santa_reply = 1;\n', '')~santa_tcp~reply_loop"
 "ip_options~udp.c~('fl4.saddr, fl4.daddr, opt,', 'fl4.saddr, fl4.daddr, NULL,')~santa_udp~reply_ip_options"
 "ipv6_options~udp.c~('READ_ONCE(sk->sk_mark), opt,', 'READ_ONCE(sk->sk_mark), NULL,')~santa_udp~reply_ipv6_options"
-"vrf_unbound~udp.c~('\t\tif (inet_sdif(skb) && !READ_ONCE(sk->sk_bound_dev_if))\n\t\t\treturn true;\n', '')~santa_udp~vrf_replies"
+"vrf_unbound~udp.c~('\t\tif (inet_sdif(skb) && !bound)\n\t\t\treturn true;\n', '')~santa_udp~vrf_replies"
 "unicast_if~udp.c~('\toif = bound ?: READ_ONCE(inet->uc_index);', '\toif = bound;')~santa_udp~unicast_if"
 "scope_iif~udp.c~('\t\tfl6.flowi6_oif = inet6_iif(skb);\n', '\t\t;\n')~santa_udp~link_local_scope"
 "paged_copy~match.c~('\tif (len > SANTA_SCRATCH)\n\t\treturn NULL;\n', '\treturn NULL;\n')~santa_udp~paged_requests"
