@@ -233,8 +233,8 @@ dns_nsd() {
 	# the miss path: nsd's own 1000 names (positive answers: NXDOMAIN
 	# ones would meet its response rate limiting), against n rules for
 	# names of the same length that are never asked for (x0000000...),
-	# so that every query is hashed, probed and misses. With no rule the
-	# socket's hook is off: that is the baseline.
+	# so that every query is hashed, probed and misses. The baseline: no
+	# rule on any socket, so the hooks are a static branch.
 	measure dns_miss 0 santa --proto dns --server 192.0.2.1 --port 53 --requests "$run/q.all" --window 64
 	# number of rules: names that share a 40-byte prefix
 	for n in $rule_counts; do
